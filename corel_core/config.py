@@ -58,7 +58,9 @@ class ModelConfig:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
         if self.kind not in MODEL_KINDS:
-            raise ConfigError(f"model kind must be one of {', '.join(MODEL_KINDS)}, not {self.kind!r}.")
+            raise ConfigError(
+                f"model kind must be one of {', '.join(MODEL_KINDS)}, not {self.kind!r}."
+            )
         if self.latent_dim < 1:
             raise ConfigError("latent_dim must be at least 1.")
         if self.activation not in ACTIVATIONS:
@@ -74,6 +76,7 @@ class LossConfig:
     """Weights of every loss term; zero switches a term off."""
 
     reconstruction: str = "mse"
+    recon_weight: float = 1.0  # 0 trains on the other terms alone (the connectivity toy)
     lambda_conn: float = 0.0  # weight of the connectivity loss (Hofer et al. 2019)
     eta: float = 2.0  # target death time of the connectivity loss
     metric: str = "l1"  # distance of the connectivity loss
@@ -96,7 +99,15 @@ class LossConfig:
             raise ConfigError(f"noise must be one of {', '.join(NOISE_KINDS)}.")
         if self.eta <= 0:
             raise ConfigError("eta must be positive.")
-        for name in ("lambda_conn", "sparse_l1", "sparse_kl", "contractive", "beta", "noise_factor"):
+        for name in (
+            "recon_weight",
+            "lambda_conn",
+            "sparse_l1",
+            "sparse_kl",
+            "contractive",
+            "beta",
+            "noise_factor",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
 
@@ -112,7 +123,9 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     drop_last: bool = True
-    lr_milestones: tuple[int, ...] = ()  # epochs at which the learning rate is multiplied by lr_gamma
+    lr_milestones: tuple[
+        int, ...
+    ] = ()  # epochs at which the learning rate is multiplied by lr_gamma
     lr_gamma: float = 0.1
 
     def __post_init__(self) -> None:

@@ -1,0 +1,210 @@
+"""The one-class protocol of Hofer et al. (2019): per class, n in-class latents score the test set.
+
+For each class c and run r: draw n training latents of class c (without replacement, seeded by
+(seed, class position, run)), score every test latent, AUROC with test class c as inliers.
+Results are averaged over runs, then over classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.svm import OneClassSVM
+
+from ._checks import (
+    DensityError,
+    as_labels,
+    as_points,
+    check_branches,
+    check_metric,
+    check_positive,
+)
+from .auroc import auroc, roc_curve_points
+from .kde import GaussianKDE
+from .scores import ball_count_score
+
+SCORERS = ("count", "kde", "ocsvm")
+
+
+@dataclass
+class OneClassResult:
+    """Per-scorer AUROC arrays (n_classes, runs) plus run-0 ROC curves per class for plotting."""
+
+    classes: tuple[int, ...]
+    scorers: tuple[str, ...]
+    auroc: dict[str, np.ndarray]  # scorer -> (n_classes, runs)
+    roc: dict[str, list[tuple[np.ndarray, np.ndarray]]]  # scorer -> per class (fpr, tpr), run 0
+    n: int
+    runs: int
+    seed: int
+    eta: float
+    branches: int
+    metric: str
+    n_test: int
+
+    def per_class(self, scorer: str = "count") -> np.ndarray:
+        """Mean AUROC over runs for each class, shape (n_classes,)."""
+        return self.auroc[scorer].mean(axis=1)
+
+    def per_class_sd(self, scorer: str = "count") -> np.ndarray:
+        """Sample sd (ddof=1) over runs for each class; zeros with a single run."""
+        a = self.auroc[scorer]
+        return a.std(axis=1, ddof=1) if a.shape[1] > 1 else np.zeros(a.shape[0])
+
+    def mean(self, scorer: str = "count") -> float:
+        """Headline number: mean over runs, then over classes."""
+        return float(self.per_class(scorer).mean())
+
+    def sd(self, scorer: str = "count") -> float:
+        """Sample sd (ddof=1) over runs of the class-mean AUROC; 0.0 with a single run."""
+        per_run = self.auroc[scorer].mean(axis=0)
+        return float(per_run.std(ddof=1)) if len(per_run) > 1 else 0.0
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per scorer: scorer, mean, sd, worst and best class."""
+        rows = []
+        for name in self.scorers:
+            pc = self.per_class(name)
+            rows.append(
+                {
+                    "scorer": name,
+                    "mean": self.mean(name),
+                    "sd": self.sd(name),
+                    "worst_class": int(self.classes[int(np.argmin(pc))]),
+                    "best_class": int(self.classes[int(np.argmax(pc))]),
+                }
+            )
+        return rows
+
+    def to_json(self, include_roc: bool = True) -> dict[str, Any]:
+        """Plain-JSON dict (lists and floats) of everything, for the run store and the CLI."""
+        out: dict[str, Any] = {
+            "classes": [int(c) for c in self.classes],
+            "scorers": list(self.scorers),
+            "n": self.n,
+            "runs": self.runs,
+            "seed": self.seed,
+            "eta": self.eta,
+            "branches": self.branches,
+            "metric": self.metric,
+            "n_test": self.n_test,
+            "auroc": {k: v.tolist() for k, v in self.auroc.items()},
+            "per_class": {k: self.per_class(k).tolist() for k in self.scorers},
+            "per_class_sd": {k: self.per_class_sd(k).tolist() for k in self.scorers},
+            "summary": self.summary(),
+        }
+        if include_roc:
+            out["roc"] = {
+                k: [{"fpr": f.tolist(), "tpr": t.tolist()} for f, t in curves]
+                for k, curves in self.roc.items()
+            }
+        return out
+
+
+def _score(
+    name: str, train: np.ndarray, test: np.ndarray, eta: float, branches: int, metric: str
+) -> np.ndarray:
+    if name == "count":
+        return ball_count_score(train, test, eta=eta, branches=branches, metric=metric)
+    if name == "kde":
+        return GaussianKDE(bandwidth="scott").fit(train).score_samples(test)
+    if name == "ocsvm":
+        return OneClassSVM(kernel="rbf", gamma="scale", nu=0.1).fit(train).decision_function(test)
+    raise AssertionError(name)  # names are validated before any work starts
+
+
+def one_class_protocol(
+    train_latents: object,
+    train_labels: object,
+    test_latents: object,
+    test_labels: object,
+    n: int = 120,
+    runs: int = 5,
+    seed: int = 0,
+    eta: float = 2.0,
+    branches: int = 1,
+    scorers: Sequence[str] = SCORERS,
+    *,
+    metric: str = "l1",
+    classes: Sequence[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> OneClassResult:
+    """Run the one-class protocol for every test class (or `classes`) with each scorer.
+
+    Scorers: "count" (official ball count), "kde" (isotropic Scott KDE on the n latents),
+    "ocsvm" (OneClassSVM rbf, gamma="scale", nu=0.1; decision_function). Higher = inlier.
+    """
+    train = as_points(train_latents, "train_latents")
+    test = as_points(test_latents, "test_latents")
+    y_train = as_labels(train_labels, len(train), "train_labels", "train_latents")
+    y_test = as_labels(test_labels, len(test), "test_labels", "test_latents")
+    if train.shape[1] != test.shape[1]:
+        raise DensityError(
+            f"train_latents have {train.shape[1]} dims but test_latents have {test.shape[1]}."
+        )
+    check_branches(train.shape[1], branches)
+    check_metric(metric)
+    eta = check_positive(eta, "eta")
+    for name, val in (("n", n), ("runs", runs)):
+        if int(val) != val or val < 1:
+            raise DensityError(f"{name} must be a positive integer, not {val!r}.")
+    scorers = tuple(scorers)
+    unknown = [s for s in scorers if s not in SCORERS]
+    if not scorers or unknown:
+        raise DensityError(f"scorers must be chosen from {', '.join(SCORERS)}; got {unknown}.")
+    if "kde" in scorers and n < 2:
+        raise DensityError("The kde scorer needs n of at least 2 (a bandwidth from one point).")
+
+    test_classes = np.unique(y_test)
+    chosen = test_classes if classes is None else np.asarray(sorted(set(classes)), dtype=np.int64)
+    if len(test_classes) < 2:
+        raise DensityError("The test labels hold a single class; AUROC needs inliers and outliers.")
+    for c in chosen:
+        if c not in test_classes:
+            raise DensityError(f"Class {int(c)} does not occur in the test labels.")
+        avail = int((y_train == c).sum())
+        if avail < n:
+            raise DensityError(
+                f"Class {int(c)} has only {avail} training latents but n={n} were requested; "
+                "lower n or supply more training data."
+            )
+
+    if int(seed) != seed or seed < 0:
+        raise DensityError(f"seed must be a non-negative integer, not {seed!r}.")
+    n, runs = int(n), int(runs)
+    # seed each draw by the class's position among all test classes, so a subset gives same draws
+    class_pos = np.searchsorted(test_classes, chosen).tolist()
+    aurocs = {s: np.empty((len(chosen), runs)) for s in scorers}
+    rocs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in scorers}
+    total, done = len(chosen) * runs, 0
+    for ci, c in enumerate(chosen):
+        pool = np.flatnonzero(y_train == c)
+        inlier = y_test == c
+        for r in range(runs):
+            rng = np.random.default_rng([int(seed), class_pos[ci], r])
+            sample = train[rng.choice(pool, size=n, replace=False)]
+            for s in scorers:
+                sc = _score(s, sample, test, eta, int(branches), metric)
+                aurocs[s][ci, r] = auroc(sc, inlier)
+                if r == 0:
+                    fpr, tpr, _ = roc_curve_points(sc, inlier)
+                    rocs[s].append((fpr, tpr))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return OneClassResult(
+        classes=tuple(int(c) for c in chosen),
+        scorers=scorers,
+        auroc=aurocs,
+        roc=rocs,
+        n=n,
+        runs=runs,
+        seed=int(seed),
+        eta=eta,
+        branches=int(branches),
+        metric=metric,
+        n_test=len(test),
+    )
