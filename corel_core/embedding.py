@@ -1,0 +1,225 @@
+"""2-D/3-D views of latent codes: raw coordinates, PCA, UMAP or t-SNE, with size caps.
+
+Heavy methods subsample uniformly at random (seeded) above a cap and record which points they
+used; `cache_key` gives callers a stable name under which to store a projection on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+METHODS = ("raw", "pca", "umap", "tsne")
+DEFAULT_CAPS = {"raw": 200_000, "pca": 200_000, "umap": 20_000, "tsne": 5_000}
+MAX_INPUT_POINTS = 200_000
+ALLOWED_PARAMS = {
+    "raw": {"dims"},
+    "pca": {"whiten"},
+    "umap": {"n_neighbors", "min_dist", "metric"},
+    "tsne": {"perplexity", "max_iter", "metric", "learning_rate"},
+}
+
+
+class EmbeddingError(ValueError):
+    """A projection request that cannot be carried out (bad data, size or parameters)."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Low-dimensional coordinates of (a subsample of) the input rows and how they were made.
+
+    ``indices`` holds the sorted input rows used when the input was subsampled, else None;
+    ``params`` are the parameters actually used (defaults filled in, clipped values applied).
+    """
+
+    coords: np.ndarray
+    method: str
+    params: dict[str, Any]
+    explained_variance_ratio: np.ndarray | None
+    n_used: int
+    indices: np.ndarray | None
+    note: str = ""
+    n_total: int = field(default=0)
+
+
+def _check_input(x: np.ndarray) -> np.ndarray:
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.number):
+        raise EmbeddingError(f"The codes must be numeric; got dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise EmbeddingError(f"The codes must have shape (N, d) with d >= 1; got {arr.shape}.")
+    if arr.shape[0] > MAX_INPUT_POINTS:
+        raise EmbeddingError(
+            f"{arr.shape[0]:,} points is more than the {MAX_INPUT_POINTS:,} this view accepts; "
+            "subsample the codes first."
+        )
+    if arr.shape[0] < 2:
+        raise EmbeddingError("At least two points are needed for a projection.")
+    arr = arr.astype(np.float64, copy=False)
+    bad = int((~np.isfinite(arr)).sum())
+    if bad:
+        raise EmbeddingError(
+            f"The codes contain {bad} NaN or infinite value(s); a projection needs finite numbers."
+        )
+    return arr
+
+
+def _pad(coords: np.ndarray, k: int) -> np.ndarray:
+    if coords.shape[1] >= k:
+        return coords
+    return np.hstack([coords, np.zeros((coords.shape[0], k - coords.shape[1]))])
+
+
+def _raw(x: np.ndarray, k: int, params: dict[str, Any]) -> tuple[np.ndarray, str]:
+    dims = params.get("dims")
+    if dims is None:
+        dims = list(range(min(k, x.shape[1])))
+    dims = [int(d) for d in dims]
+    if len(dims) != len(set(dims)) or any(d < 0 or d >= x.shape[1] for d in dims):
+        raise EmbeddingError(
+            f"dims must be distinct column indices below {x.shape[1]}; got {dims}."
+        )
+    if len(dims) > k:
+        raise EmbeddingError(f"dims lists {len(dims)} columns but n_components is {k}.")
+    params["dims"] = dims
+    note = ""
+    if len(dims) < k:
+        note = f"The codes have only {len(dims)} chosen dimension(s); the rest are padded with 0."
+    return _pad(x[:, dims], k), note
+
+
+def _pca(x: np.ndarray, k: int, params: dict[str, Any], seed: int):
+    from sklearn.decomposition import PCA
+
+    n_fit = min(k, x.shape[1], x.shape[0])
+    pca = PCA(
+        n_components=n_fit, whiten=bool(params.setdefault("whiten", False)), random_state=seed
+    )
+    coords = pca.fit_transform(x)
+    note = "" if n_fit == k else f"Only {n_fit} principal component(s) exist; padded with 0."
+    return _pad(coords, k), pca.explained_variance_ratio_.copy(), note
+
+
+def _umap(x: np.ndarray, k: int, params: dict[str, Any], seed: int) -> np.ndarray:
+    import umap
+
+    n = x.shape[0]
+    params["n_neighbors"] = int(min(params.get("n_neighbors", 15), n - 1))
+    params["min_dist"] = float(params.get("min_dist", 0.1))
+    params["metric"] = str(params.get("metric", "euclidean"))
+    reducer = umap.UMAP(n_components=k, random_state=seed, **params)
+    with warnings.catch_warnings():  # "n_jobs overridden by setting random_state" is expected
+        warnings.simplefilter("ignore", UserWarning)
+        return reducer.fit_transform(x)
+
+
+def _tsne(x: np.ndarray, k: int, params: dict[str, Any], seed: int) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    if k > 3:
+        raise EmbeddingError("t-SNE supports at most 3 components.")
+    n = x.shape[0]
+    params["perplexity"] = float(min(params.get("perplexity", 30.0), max(1.0, (n - 1) / 3)))
+    params["max_iter"] = int(params.get("max_iter", 1000))
+    params["metric"] = str(params.get("metric", "euclidean"))
+    params["learning_rate"] = params.get("learning_rate", "auto")
+    tsne = TSNE(n_components=k, init="pca", random_state=seed, **params)
+    return tsne.fit_transform(x)
+
+
+def project(
+    x: np.ndarray,
+    method: str,
+    n_components: int = 2,
+    seed: int = 0,
+    max_points: int | None = None,
+    **params: Any,
+) -> Projection:
+    """Project codes ``x`` (N, d) to ``n_components`` dims with raw/pca/umap/tsne.
+
+    Above the method's cap (UMAP 20,000, t-SNE 5,000; ``max_points`` overrides) a seeded uniform
+    subsample is projected and its row indices recorded. Inputs over 200,000 rows are refused.
+    """
+    if method not in METHODS:
+        raise EmbeddingError(f"method must be one of {', '.join(METHODS)}, not {method!r}.")
+    if int(n_components) < 1:
+        raise EmbeddingError("n_components must be at least 1.")
+    unknown = set(params) - ALLOWED_PARAMS[method]
+    if unknown:
+        allowed = ", ".join(sorted(ALLOWED_PARAMS[method])) or "none"
+        raise EmbeddingError(
+            f"Unknown parameter(s) {', '.join(sorted(unknown))} for {method}; allowed: {allowed}."
+        )
+    k = int(n_components)
+    data = _check_input(x)
+    n_total = data.shape[0]
+    cap = DEFAULT_CAPS[method] if max_points is None else int(max_points)
+    if cap < 2:
+        raise EmbeddingError("max_points must be at least 2.")
+    indices = None
+    notes = []
+    if n_total > cap:
+        rng = np.random.default_rng(seed)
+        indices = np.sort(rng.choice(n_total, size=cap, replace=False))
+        data = data[indices]
+        notes.append(f"Projected a random subsample of {cap:,} of {n_total:,} points.")
+    if method in ("umap", "tsne") and data.shape[0] < 5:
+        raise EmbeddingError(f"{method} needs at least 5 points; got {data.shape[0]}.")
+
+    used = dict(params)
+    evr = None
+    if method == "raw":
+        coords, note = _raw(data, k, used)
+    elif method == "pca":
+        coords, evr, note = _pca(data, k, used, seed)
+    elif method == "umap":
+        coords, note = _umap(data, k, used, seed), ""
+    else:
+        coords, note = _tsne(data, k, used, seed), ""
+    if note:
+        notes.append(note)
+    return Projection(
+        coords=np.ascontiguousarray(coords, dtype=np.float32),
+        method=method,
+        params=used,
+        explained_variance_ratio=evr,
+        n_used=int(data.shape[0]),
+        indices=indices,
+        note=" ".join(notes),
+        n_total=n_total,
+    )
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_canonical(v) for v in list(value)]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def cache_key(run_id: str, method: str, params: dict[str, Any], seed: int) -> str:
+    """Stable 16-hex-digit name for a projection: a SHA-256 of the canonical JSON of the inputs.
+
+    ``params`` should hold everything else passed to `project` (n_components, max_points, ...).
+    """
+    payload = {
+        "run_id": str(run_id),
+        "method": method,
+        "params": _canonical(params),
+        "seed": int(seed),
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+__all__ = ["EmbeddingError", "Projection", "cache_key", "project"]
