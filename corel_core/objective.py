@@ -2,7 +2,7 @@
 
 ``Objective.__call__`` returns the WEIGHTED contribution of each active term (what is added to
 "total"), so a plot of the terms stacks up to the total. Terms:
-  recon        recon_weight · reconstruction of the clean input (after optional corruption of the encoder input)
+  recon        recon_weight · reconstruction of the clean input (the encoder may see a corrupted one)
   conn         lambda_conn · L_η(z), COREL's connectivity loss (Hofer et al., ICML 2019)
   sparse_l1    sparse_l1 · mean_b Σ_j |z_bj|
   sparse_kl    sparse_kl · Σ_j KL(ρ ‖ ρ̂_j)
@@ -160,7 +160,8 @@ def build_objective(loss: LossConfig, model: ModelConfig) -> Objective:
     if loss.ratio_steps < 0:
         raise ConfigError("ratio_steps must not be negative.")
     variational = model.kind in ("vae", "cvae", "cvae_optimal")
-    weights = (loss.recon_weight, loss.lambda_conn, loss.sparse_l1, loss.sparse_kl, loss.contractive)
+    weights = (loss.recon_weight, loss.lambda_conn, loss.sparse_l1, loss.sparse_kl)
+    weights += (loss.contractive,)
     if not variational and not any(w > 0 for w in weights):
         raise ConfigError("every loss weight is zero: there is nothing to train.")
     return Objective(loss=loss, model=model)

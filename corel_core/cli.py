@@ -1,0 +1,179 @@
+"""Command line: the app's capabilities headless (`python -m corel_core <command>`).
+
+Long or GPU runs are started here and opened later in the app, which reads the same run store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from corel_core.config import ConfigError, RunConfig
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train one run and print its folder on the last line")
+    p.add_argument("--config", type=Path, help="a RunConfig JSON file; flags below override it")
+    p.add_argument("--preset", help="start from a named preset (see `lessons --list`)")
+    p.add_argument("--dataset", help="dataset name, e.g. digits, mnist, three_gaussians")
+    p.add_argument("--data-dir", help="directory holding dataset files")
+    p.add_argument("--split", choices=["all", "aux", "eval"])
+    p.add_argument("--limit", type=int, help="keep at most this many samples")
+    p.add_argument(
+        "--model", choices=["mlp", "linear", "conv", "branch_conv", "vae", "cvae", "cvae_optimal"]
+    )
+    p.add_argument("--latent-dim", type=int)
+    p.add_argument("--hidden", help="comma-separated hidden widths, e.g. 256,128")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--reconstruction", choices=["mse", "l1", "bce"])
+    p.add_argument("--lambda-conn", type=float, help="weight λ of the connectivity loss")
+    p.add_argument("--eta", type=float, help="target death time η of the connectivity loss")
+    p.add_argument("--metric", choices=["l1", "l2"], help="distance of the connectivity loss")
+    p.add_argument("--branches", type=int, help="independent latent branches")
+    p.add_argument("--name", help="a label for the run")
+    p.add_argument("--runs-dir", help="run store directory (default ~/.corel/runs)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """Merge --preset, --config and individual flags (in that order) into one RunConfig."""
+    if args.preset:
+        from corel_core.presets import get_preset
+
+        config = get_preset(args.preset).config
+    else:
+        config = RunConfig()
+    if args.config:
+        try:
+            config = RunConfig.from_json(args.config.read_text())
+        except OSError as exc:
+            raise ConfigError(f"cannot read the configuration file {args.config}: {exc}") from exc
+    overrides: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "loss": {}, "train": {}}
+    flag_map = {
+        "dataset": ("data", "name"),
+        "data_dir": ("data", "data_dir"),
+        "split": ("data", "split"),
+        "limit": ("data", "limit"),
+        "model": ("model", "kind"),
+        "latent_dim": ("model", "latent_dim"),
+        "branches": ("model", "branches"),
+        "epochs": ("train", "epochs"),
+        "batch_size": ("train", "batch_size"),
+        "lr": ("train", "lr"),
+        "seed": ("train", "seed"),
+        "device": ("train", "device"),
+        "reconstruction": ("loss", "reconstruction"),
+        "lambda_conn": ("loss", "lambda_conn"),
+        "eta": ("loss", "eta"),
+        "metric": ("loss", "metric"),
+    }
+    for flag, (section, field) in flag_map.items():
+        value = getattr(args, flag)
+        if value is not None:
+            overrides[section][field] = value
+    if args.hidden is not None:
+        try:
+            overrides["model"]["hidden"] = tuple(int(h) for h in args.hidden.split(",") if h)
+        except ValueError:
+            raise ConfigError("--hidden must be comma-separated integers, e.g. 256,128") from None
+    if args.seed is not None:
+        overrides["data"]["seed"] = args.seed
+    sections = {k: v for k, v in overrides.items() if v}
+    if args.name:
+        sections["name"] = args.name  # type: ignore[assignment]
+    return config.replace(**sections)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train one run with a progress bar; the last line printed is the run's folder."""
+    from corel_core.runner import train_run
+    from corel_core.runs import RunStore
+    from corel_core.training.progress_bar import ProgressBar
+
+    config = config_from_args(args)
+    store = RunStore(args.runs_dir)
+    callbacks = [] if args.quiet else [ProgressBar(config.train.epochs)]
+    outcome = train_run(config, store, callbacks=callbacks)
+    result = outcome.result
+    last = result.history[-1] if result.history else {}
+    summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if isinstance(v, float))
+    print(f"status: {result.status}. {result.message} {summary}".strip(), file=sys.stderr)
+    print(outcome.run.path)
+    return 0 if result.status == "completed" else 3
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List the runs of a store, as a table or JSON."""
+    from corel_core.runs import RunStore
+
+    summaries = RunStore(args.runs_dir).list()
+    rows = [s.to_dict() for s in summaries]
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    if not rows:
+        print("no runs yet")
+    for row in rows:
+        final = row.get("final_metrics") or {}
+        loss = final.get("total")
+        loss_text = f"{loss:.4g}" if isinstance(loss, float) else "-"
+        print(
+            f"{row['id']:<48} {row['status']:<12} {row.get('dataset') or '-':<16} "
+            f"{row.get('model_kind') or '-':<12} loss={loss_text}"
+        )
+    return 0
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    """List the ready-made presets."""
+    from corel_core.presets import PRESETS
+
+    for preset in PRESETS.values():
+        print(f"{preset.name:<18} {preset.title} — {preset.question}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Benchmarks against named peers, measured in the same run."""
+    from corel_core.bench import main as bench_main
+
+    return int(bench_main([args.which, *(["--quick"] if args.quick else [])]) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m corel_core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    p = sub.add_parser("runs", help="list the runs in a run store")
+    p.add_argument("--runs-dir")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("lessons", help="list the ready-made presets")
+    p.add_argument("--list", action="store_true", help="list them (the default)")
+    p = sub.add_parser("bench", help="benchmarks with ratios against peers")
+    p.add_argument("which", choices=["persistence", "connectivity"])
+    p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    return parser
+
+
+COMMANDS = {"train": cmd_train, "runs": cmd_runs, "lessons": cmd_lessons, "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; user errors print one line and exit with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValueError as exc:  # every error a user can cause is a ValueError subclass
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,176 @@
+"""Glue from a `RunConfig` to a finished run on disk: data → model → objective → trainer → store.
+
+The app's job manager and the CLI both call `train_run`; listeners (a progress bar, a job's
+progress object) attach as trainer callbacks, so this module knows nothing about either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from corel_core.config import ConfigError, RunConfig
+from corel_core.data import Dataset, load_dataset
+from corel_core.models import Autoencoder, build_model
+from corel_core.objective import build_objective
+from corel_core.runs import Run, RunStore
+from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
+
+CONDITIONAL_KINDS = ("cvae", "cvae_optimal")
+LATENT_CACHE_CAP = 20_000  # latents cached per run; analysis pages subsample further
+PREVIEW_COUNT = 8  # fixed samples whose reconstructions are shown while training
+
+
+@dataclass
+class TrainOutcome:
+    """What a finished `train_run` hands back."""
+
+    run: Run
+    result: TrainResult
+
+
+def check_compatible(config: RunConfig, dataset: Dataset) -> None:
+    """Refuse model/data combinations that cannot work, with a sentence a person understands."""
+    kind = config.model.kind
+    if kind in CONDITIONAL_KINDS and dataset.task is None:
+        raise ConfigError(
+            f"a {kind} needs a dataset with tasks (e.g. mnist_digits); "
+            f"{dataset.meta.name} has none."
+        )
+    if kind in ("conv", "branch_conv") and dataset.meta.kind != "image":
+        raise ConfigError(f"the {kind} model needs images; {dataset.meta.name} is a point cloud.")
+
+
+def n_tasks_of(dataset: Dataset) -> int:
+    """Number of tasks (1 when the dataset has none)."""
+    return 1 if dataset.task is None else int(dataset.task.max()) + 1
+
+
+def preview_indices(n: int, count: int = PREVIEW_COUNT, seed: int = 0) -> np.ndarray:
+    """Fixed sample indices whose reconstructions are shown during training."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=min(n, count), replace=False))
+
+
+@torch.no_grad()
+def encode_all(
+    model: Autoencoder, x: np.ndarray, task: np.ndarray | None, batch_size: int = 512
+) -> dict[str, np.ndarray]:
+    """Deterministic codes (and posterior parameters for VAEs) of every sample, on CPU."""
+    model.eval()
+    device = next(model.parameters()).device
+    chunks: dict[str, list[np.ndarray]] = {"z": [], "mu": [], "logvar": [], "recon_error": []}
+    for start in range(0, len(x), batch_size):
+        xb = torch.as_tensor(x[start : start + batch_size], device=device)
+        tb = (
+            None
+            if task is None
+            else torch.as_tensor(task[start : start + batch_size], device=device)
+        )
+        out = model(xb, tb)
+        chunks["z"].append(out.z.cpu().numpy())
+        err = (out.recon - xb).flatten(1).pow(2).sum(1)
+        chunks["recon_error"].append(err.cpu().numpy())
+        if out.mu is not None and out.logvar is not None:
+            chunks["mu"].append(out.mu.cpu().numpy())
+            chunks["logvar"].append(out.logvar.cpu().numpy())
+    return {k: np.concatenate(v).astype(np.float32) for k, v in chunks.items() if v}
+
+
+@torch.no_grad()
+def reconstruct(model: Autoencoder, x: np.ndarray, task: np.ndarray | None) -> np.ndarray:
+    """Reconstructions of a few samples, in data space."""
+    model.eval()
+    device = next(model.parameters()).device
+    tb = None if task is None else torch.as_tensor(task, device=device)
+    out = model(torch.as_tensor(x, device=device), tb)
+    model.train()
+    return out.recon.cpu().numpy()
+
+
+def save_latents(run: Run, model: Autoencoder, dataset: Dataset, seed: int) -> None:
+    """Cache the codes of (a capped random subset of) the training data next to the run."""
+    n = len(dataset.x)
+    if n > LATENT_CACHE_CAP:
+        index = np.sort(np.random.default_rng(seed).choice(n, LATENT_CACHE_CAP, replace=False))
+    else:
+        index = np.arange(n)
+    task = None if dataset.task is None else dataset.task[index]
+    arrays = encode_all(model, dataset.x[index], task)
+    arrays["index"] = index.astype(np.int64)
+    if dataset.y is not None:
+        arrays["y"] = dataset.y[index]
+    if task is not None:
+        arrays["task"] = task
+    run.save_latents(**arrays)
+
+
+def train_run(
+    config: RunConfig,
+    store: RunStore | None = None,
+    *,
+    control: TrainingControl | None = None,
+    callbacks: Sequence[Any] = (),
+    on_created: Callable[[Run, Dataset, Autoencoder], None] | None = None,
+) -> TrainOutcome:
+    """Train one run end to end and leave everything on disk (config, metrics, weights, latents).
+
+    `on_created` is called once the run folder exists, before the first batch, so a caller can
+    show the run id and build previews; `callbacks` are passed to the trainer as they are.
+    """
+    store = store or RunStore()
+    dataset = load_dataset(config.data)
+    check_compatible(config, dataset)
+    torch.manual_seed(config.train.seed)
+    device = pick_device(config.train.device)
+    model = build_model(config.model, dataset.meta.shape, n_tasks=n_tasks_of(dataset)).to(device)
+    objective = build_objective(config.loss, config.model)
+    run = store.create(config)
+    run.save_json(
+        "dataset",
+        {
+            "shape": list(dataset.meta.shape),
+            "n_tasks": n_tasks_of(dataset),
+            "kind": dataset.meta.kind,
+            "classes": list(dataset.meta.classes),
+            "task_names": list(dataset.meta.task_names),
+            "n_samples": len(dataset.x),
+        },
+    )
+    try:
+        if on_created is not None:
+            on_created(run, dataset, model)
+        trainer = Trainer(
+            model,
+            objective,
+            config.train,
+            dataset.x,
+            dataset.task,
+            callbacks=[RunRecorder(run), *callbacks],
+            control=control,
+            device=device,
+        )
+    except Exception as exc:  # the run folder exists: never leave it stuck at "created"
+        run.set_status("failed", str(exc))
+        raise
+    result = trainer.fit()
+    if result.status in ("completed", "stopped", "diverged") and run.metrics():
+        save_latents(run, model, dataset, config.train.seed)
+    return TrainOutcome(run=run, result=result)
+
+
+def load_trained_model(run: Run, tag: str = "last", device: str = "cpu") -> Autoencoder:
+    """Rebuild a run's model from its config and load its saved weights (tensors only)."""
+    config = run.config
+    dataset_meta = run.load_json("dataset") if run.has_json("dataset") else None
+    if dataset_meta is None:
+        raise ConfigError(f"run {run.id} has no record of its input shape; it cannot be reloaded.")
+    model = build_model(
+        config.model, tuple(dataset_meta["shape"]), n_tasks=int(dataset_meta["n_tasks"])
+    )
+    model.load_state_dict(run.load_weights(tag))
+    return model.to(pick_device(device)).eval()
