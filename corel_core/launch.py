@@ -67,6 +67,7 @@ def submit_training(
 
     def work(control: TrainingControl, progress: JobProgress) -> TrainResult:
         progress.set_message("loading data…")
+        progress.set_extra("config", config.to_dict())
         preview = PreviewCallback(progress)
 
         def created(run: Run, dataset: Dataset, model: Autoencoder) -> None:

@@ -2,7 +2,7 @@
 
 ``Objective.__call__`` returns the WEIGHTED contribution of each active term (what is added to
 "total"), so a plot of the terms stacks up to the total. Terms:
-  recon        recon_weight · reconstruction of the clean input (the encoder may see a corrupted one)
+  recon        recon_weight · reconstruction of the clean input (encoder may see a corrupted one)
   conn         lambda_conn · L_η(z), COREL's connectivity loss (Hofer et al., ICML 2019)
   sparse_l1    sparse_l1 · mean_b Σ_j |z_bj|
   sparse_kl    sparse_kl · Σ_j KL(ρ ‖ ρ̂_j)

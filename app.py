@@ -1,0 +1,31 @@
+"""corel: the Streamlit entry point. Run with `make run` (or `streamlit run app.py`).
+
+Streamlit re-executes this script on every interaction; `st.navigation` then runs the chosen
+page's file. Pages are thin: they read widgets, call `corel_core` and show its figures.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def build_navigation() -> st.navigation:
+    """The page list, grouped the way a person works: start, train, analyse."""
+    pages = {
+        "Start": [
+            st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        ],
+        "Train": [
+            st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+            st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+        ],
+    }
+    return st.navigation(pages)
+
+
+def main() -> None:
+    st.set_page_config(page_title="corel", page_icon=":material/hub:", layout="wide")
+    build_navigation().run()
+
+
+main()

@@ -1,0 +1,79 @@
+"""Runs: list every run on disk, compare their curves, download or delete them.
+
+Everything here is read from the run store, so runs from the CLI, other tabs or earlier app
+sessions all appear; nothing important lives only in this browser session.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from corel_core import plots
+from corel_core.run_files import latents_csv, weights_bytes
+from corel_core.runs import RunError, RunStore
+
+store = RunStore()
+st.title("Runs")
+st.caption(f"Run store: `{store.root}`")
+
+summaries = store.list()
+if not summaries:
+    st.info("No runs yet. Start one on the Train page or with `python -m corel_core train`.")
+    st.stop()
+
+table = [
+    {
+        "id": s.id,
+        "name": s.name,
+        "status": s.status,
+        "dataset": s.dataset,
+        "model": s.model_kind,
+        "epochs": s.epochs_done,
+        "final loss": (s.final_metrics or {}).get("total"),
+        "created": s.created,
+    }
+    for s in summaries
+]
+st.dataframe(table, hide_index=True, width="stretch")
+broken = [s for s in summaries if s.status == "broken"]
+for s in broken:
+    st.warning(f"`{s.id}` cannot be read: {s.message}")
+
+readable = [s.id for s in summaries if s.status != "broken"]
+st.subheader("Compare curves")
+chosen = st.multiselect(
+    "Runs to compare",
+    readable,
+    default=readable[:2],
+    help="Loss curves of the chosen runs on one chart.",
+)
+if chosen:
+    histories = {run_id: store.get(run_id).metrics() for run_id in chosen}
+    st.plotly_chart(plots.loss_curves(histories), key="runs.compare")
+
+st.subheader("One run")
+run_id = st.selectbox("Run", readable, help="Download its files or delete it.")
+if run_id:
+    run = store.get(run_id)
+    st.caption(f"Status **{run.status}**. {run.message}")
+    config_json = run.config.to_json()
+    with st.expander("Configuration"):
+        st.code(config_json, language="json")
+    cols = st.columns(4)
+    cols[0].download_button("Config JSON", config_json, f"{run.id}-config.json", "application/json")
+    if "last" in run.weight_tags():
+        cols[1].download_button("Weights (.pt)", weights_bytes(run), f"{run.id}-weights.pt")
+    if run.has_latents():
+        cols[2].download_button(
+            "Latents CSV", latents_csv(run), f"{run.id}-latents.csv", "text/csv"
+        )
+    with cols[3].popover("Delete", icon=":material/delete:"):
+        st.write(f"Delete `{run.id}` and all its files? This cannot be undone.")
+        if st.button("Yes, delete", type="primary", key="runs.confirm_delete"):
+            try:
+                store.delete(run.id)
+            except RunError as exc:
+                st.error(str(exc))
+            else:
+                st.toast(f"Deleted {run.id}")
+                st.rerun()
