@@ -52,7 +52,8 @@ class ModelConfig:
     activation: str = "relu"
     branches: int = 1  # latent split into this many independent blocks (branch_conv, mlp)
     conv_channels: tuple[int, ...] = (32, 64, 128)
-    decoder: str = "bernoulli"  # "bernoulli" (sigmoid output) or "gaussian" (identity output)
+    decoder: str = "auto"  # "bernoulli" (sigmoid output), "gaussian" (identity) or "auto":
+    # bernoulli for images in [0, 1], gaussian for point clouds
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -67,8 +68,8 @@ class ModelConfig:
             raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}.")
         if self.branches < 1 or self.latent_dim % self.branches:
             raise ConfigError("branches must be at least 1 and divide latent_dim.")
-        if self.decoder not in ("bernoulli", "gaussian"):
-            raise ConfigError("decoder must be 'bernoulli' or 'gaussian'.")
+        if self.decoder not in ("auto", "bernoulli", "gaussian"):
+            raise ConfigError("decoder must be 'auto', 'bernoulli' or 'gaussian'.")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import torch
 
 from corel_core.config import ConfigError, RunConfig
 from corel_core.data import Dataset, load_dataset
-from corel_core.models import Autoencoder, build_model
+from corel_core.models import Autoencoder, build_model, resolved_decoder
 from corel_core.objective import build_objective
 from corel_core.runs import Run, RunStore
 from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
@@ -40,6 +40,12 @@ def check_compatible(config: RunConfig, dataset: Dataset) -> None:
         raise ConfigError(
             f"a {kind} needs a dataset with tasks (e.g. mnist_digits); "
             f"{dataset.meta.name} has none."
+        )
+    decoder = resolved_decoder(config.model, dataset.meta.shape)
+    if config.loss.reconstruction == "bce" and decoder == "gaussian":
+        raise ConfigError(
+            "binary cross-entropy needs a Bernoulli decoder on data in [0, 1]; "
+            "choose mse or l1 for point clouds and Gaussian decoders."
         )
     if kind in ("conv", "branch_conv") and dataset.meta.kind != "image":
         raise ConfigError(f"the {kind} model needs images; {dataset.meta.name} is a point cloud.")

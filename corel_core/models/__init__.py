@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from corel_core.config import ModelConfig
 from corel_core.models.autoencoders import (
     BranchConvAutoencoder,
@@ -25,7 +27,16 @@ __all__ = [
     "OptimalPriorCVAE",
     "RatioEstimator",
     "build_model",
+    "resolved_decoder",
 ]
+
+
+def resolved_decoder(cfg: ModelConfig, input_shape: tuple[int, ...]) -> str:
+    """The decoder an "auto" config gets: Bernoulli for (C, H, W) images, Gaussian for points."""
+    if cfg.decoder != "auto":
+        return cfg.decoder
+    plain_output = cfg.kind in ("linear", "branch_conv")  # no output activation (COREL code)
+    return "bernoulli" if len(input_shape) == 3 and not plain_output else "gaussian"
 
 
 def build_model(cfg: ModelConfig, input_shape: tuple[int, ...], n_tasks: int = 1) -> Autoencoder:
@@ -33,6 +44,8 @@ def build_model(cfg: ModelConfig, input_shape: tuple[int, ...], n_tasks: int = 1
     shape = tuple(int(s) for s in input_shape)
     if not shape or any(s < 1 for s in shape):
         raise ValueError(f"input_shape must be a tuple of positive sizes, not {input_shape!r}.")
+    if cfg.decoder == "auto":
+        cfg = dataclasses.replace(cfg, decoder=resolved_decoder(cfg, shape))
     kind = cfg.kind
     if kind == "mlp":
         return MLPAutoencoder(shape, cfg.latent_dim, cfg.hidden, cfg.activation, cfg.decoder)
