@@ -11,7 +11,7 @@ import streamlit as st
 
 from corel_core import plots
 from corel_core.config import ConfigError, RunConfig
-from corel_core.data import list_datasets
+from corel_core.data import DataError, list_datasets, list_uploads, save_upload
 from corel_core.launch import preview_of, submit_training
 from corel_core.presets import PRESETS
 from corel_core.train_form import FIELDS, GROUPS, config_from_values, values_from_config
@@ -25,6 +25,17 @@ manager = default_manager()
 def load_into_form(config: RunConfig) -> None:
     """Show `config` in the widgets (before they are drawn in this rerun)."""
     st.session_state.update(values_from_config(config))
+
+
+def keep_upload() -> None:
+    """Validate the uploaded file; a good one becomes the dataset, a bad one is only reported."""
+    uploaded = st.session_state.get("train.upload")
+    if uploaded is None:
+        return
+    try:
+        st.session_state["form.data.name"] = save_upload(uploaded.name, uploaded.getvalue())
+    except DataError as exc:
+        st.session_state["train.upload_error"] = str(exc)
 
 
 def apply_preset() -> None:
@@ -50,7 +61,7 @@ st.selectbox(
     help="Fill the form with a ready-made configuration; you can still change every field.",
 )
 
-choices = {"data.name": tuple(list_datasets())}
+choices = {"data.name": (*list_datasets(), *list_uploads())}
 form_col, live_col = st.columns([1, 2], gap="large")
 with form_col:
     for group in GROUPS:

@@ -17,6 +17,12 @@ def mnist_dir() -> Path:
     return SHARED_MNIST
 
 
+@pytest.fixture(autouse=True)
+def _private_uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's real uploads folder."""
+    monkeypatch.setenv("COREL_UPLOADS_DIR", str(tmp_path / "uploads"))
+
+
 @pytest.fixture()
 def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh run store directory, also exported as COREL_RUNS_DIR."""
@@ -56,7 +62,12 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
 
     runs = tmp_path_factory.mktemp("browser-runs")
     port = _free_port()
-    env = {**os.environ, "COREL_RUNS_DIR": str(runs), "COREL_DATA_DIR": str(SHARED_MNIST)}
+    env = {
+        **os.environ,
+        "COREL_RUNS_DIR": str(runs),
+        "COREL_DATA_DIR": str(SHARED_MNIST),
+        "COREL_UPLOADS_DIR": str(runs.parent / "uploads"),
+    }
     log = open(runs.parent / "streamlit.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [

@@ -11,6 +11,7 @@ from .download import default_data_dir
 from .load import load_dataset
 from .registry import describe_dataset, list_datasets
 from .upload import load_user_data
+from .uploads import list_uploads, save_upload
 
 __all__ = [
     "DataError",
@@ -20,6 +21,8 @@ __all__ = [
     "default_data_dir",
     "describe_dataset",
     "list_datasets",
+    "list_uploads",
     "load_dataset",
     "load_user_data",
+    "save_upload",
 ]

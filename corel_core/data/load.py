@@ -9,6 +9,7 @@ from .base import Dataset, Loaded, Progress
 from .download import Fetch, Locator, download_enabled, download_file, resolve_data_dir
 from .registry import get_spec
 from .splits import select_indices
+from .uploads import PREFIX, load_upload
 
 
 def load_dataset(
@@ -24,6 +25,8 @@ def load_dataset(
     on unless $COREL_OFFLINE is set); `progress(done_bytes, total_bytes)` reports downloads.
     `fetch` replaces the downloader (same signature as `download_file`).
     """
+    if cfg.name.startswith(PREFIX):
+        return finalise(load_upload(cfg.name), cfg.split, cfg.limit)
     spec = get_spec(cfg.name)
     locator = Locator(
         root=resolve_data_dir(cfg.data_dir),
