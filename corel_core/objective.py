@@ -76,14 +76,12 @@ class Objective:
 
     def _connectivity(self, z: Tensor) -> Tensor:
         """L_η per branch (mean over branches); also keeps the batch's death times for plots."""
-        from corel_core.topology import connectivity_loss, vr0_persistence
+        from corel_core.topology import connectivity_loss_and_deaths
 
-        branches = self.model_config.branches
-        value = connectivity_loss(z, self.loss.eta, self.loss.metric, branches=branches)
-        with torch.no_grad():
-            blocks = z.detach().chunk(branches, dim=1)
-            deaths = [vr0_persistence(b, self.loss.metric).deaths for b in blocks]
-            self.last_deaths = torch.cat(deaths).cpu()  # all branches, concatenated in order
+        value, deaths = connectivity_loss_and_deaths(
+            z, self.loss.eta, self.loss.metric, branches=self.model_config.branches
+        )
+        self.last_deaths = deaths.flatten()  # all branches, concatenated in order
         return value
 
     def _kl(self, model: nn.Module, out) -> Tensor:

@@ -1,0 +1,84 @@
+"""Persistence diagrams H0..Hk of a point cloud via ripser, for analysis pages (not for training).
+
+Higher-dimensional Rips persistence grows fast with the number of points, so clouds above
+`max_points` are subsampled uniformly at random (seeded); the result records how many were used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corel_core.topology.persistence import (
+    NonFiniteInputError,
+    TopologyError,
+    bad_rows_message,
+    check_metric,
+)
+
+RIPSER_METRICS = {"l1": "manhattan", "l2": "euclidean"}
+MAX_DIM = 3
+
+
+class Diagrams(dict):
+    """dim -> (k, 2) birth/death array (np.inf for essential bars); a dict with extra fields.
+
+    `n_used` points entered the computation out of `n_total`; `indices` are their row numbers.
+    """
+
+    def __init__(
+        self, by_dim: dict[int, np.ndarray], n_used: int, n_total: int, indices: np.ndarray
+    ) -> None:
+        super().__init__(by_dim)
+        self.n_used = n_used
+        self.n_total = n_total
+        self.indices = indices
+
+    @property
+    def subsampled(self) -> bool:
+        """True when fewer points than given were used."""
+        return self.n_used < self.n_total
+
+
+def subsample_indices(n: int, max_points: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a uniform random subset of size min(n, max_points), seeded."""
+    if n <= max_points:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=max_points, replace=False))
+
+
+def diagrams(
+    points: np.ndarray,
+    max_dim: int = 1,
+    metric: str = "l2",
+    max_points: int = 1000,
+    seed: int = 0,
+) -> Diagrams:
+    """Vietoris–Rips diagrams H0..H_max_dim of an (n, d) array as a `Diagrams` dict.
+
+    Deaths are full distances (the Rips convention of ripser, gudhi and vr0_persistence).
+    """
+    check_metric(metric)
+    arr = np.asarray(points, dtype=np.float64)
+    if arr.ndim != 2:
+        raise TopologyError(f"points must be a 2-D array (n × d), got shape {arr.shape}.")
+    if isinstance(max_dim, bool) or not isinstance(max_dim, (int, np.integer)):
+        raise TopologyError(f"max_dim must be an integer, not {max_dim!r}.")
+    if not 0 <= max_dim <= MAX_DIM:
+        raise TopologyError(f"max_dim must be between 0 and {MAX_DIM}, not {max_dim}.")
+    if max_points < 1:
+        raise TopologyError(f"max_points must be at least 1, not {max_points}.")
+    finite = np.isfinite(arr).all(axis=1)
+    if not finite.all():
+        raise NonFiniteInputError(bad_rows_message(np.flatnonzero(~finite)))
+    n_total = arr.shape[0]
+    indices = subsample_indices(n_total, int(max_points), seed)
+    sample = arr[indices]
+    if len(sample) == 0:
+        by_dim = {k: np.empty((0, 2)) for k in range(max_dim + 1)}
+        return Diagrams(by_dim, 0, n_total, indices)
+    from ripser import ripser  # heavy import, only when diagrams are asked for
+
+    dgms = ripser(sample, maxdim=int(max_dim), metric=RIPSER_METRICS[metric])["dgms"]
+    by_dim = {k: np.asarray(dgms[k], dtype=np.float64).reshape(-1, 2) for k in range(max_dim + 1)}
+    return Diagrams(by_dim, len(indices), n_total, indices)
