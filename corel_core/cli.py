@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from corel_core.config import ConfigError, RunConfig
+from corel_core.taskdep.cli import add_taskdep_parser, cmd_taskdep
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -160,10 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmarks with ratios against peers")
     p.add_argument("which", choices=["persistence", "connectivity"])
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    add_taskdep_parser(sub)
     return parser
 
 
-COMMANDS = {"train": cmd_train, "runs": cmd_runs, "lessons": cmd_lessons, "bench": cmd_bench}
+COMMANDS = {
+    "train": cmd_train,
+    "runs": cmd_runs,
+    "lessons": cmd_lessons,
+    "bench": cmd_bench,
+    "taskdep": cmd_taskdep,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,241 @@
+"""The task-dependency experiment of Takahashi et al. (KDD 2022): VAE vs CVAE vs optimal prior.
+
+For every seed the three models are trained on the same two-task data (a large source task and a
+target task of exactly `n_target` images) through `corel_core.runner.train_run`, then scored:
+  * Theorem 1 on the training posteriors: E KL = I(S;Z) + KL(q(z)‖p(z)) + Σ π_k I(X;Z|S=k);
+  * I(S;Z) by the mixture plug-in (training and held-out), a held-out classifier bound, kNN and
+    InfoNCE on held-out codes (posterior means), each also as I/H(S);
+  * importance-sampled test log-likelihood per task and pooled (plus the ELBO);
+  * k-NN / logistic accuracy on held-out target codes from the n_target labelled training ones.
+Held-out data: source images after the first `n_source` (file order) and target images drawn
+from the rest of the target pool (any image equal to a training target is dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from corel_core.config import ConfigError, DataConfig
+from corel_core.data import DataError, Dataset, load_dataset
+from corel_core.mi import classifier_mi, decompose_kl, infonce_mi, knn_mi, mixture_mi
+from corel_core.runner import encode_all, train_run
+from corel_core.runs import RunStore
+from corel_core.taskdep.config import MODEL_KINDS, MODEL_LABELS, TASK_PAIRS, TaskDepConfig
+from corel_core.taskdep.evaluation import elbo, importance_log_likelihoods, target_accuracy
+from corel_core.taskdep.result import TaskDepResult
+from corel_core.taskdep.store import TaskDepStore
+from corel_core.training import TrainingControl
+
+__all__ = [
+    "MODEL_KINDS",
+    "MODEL_LABELS",
+    "TASK_PAIRS",
+    "TaskDepConfig",
+    "TaskDepResult",
+    "evaluate_model",
+    "held_out_data",
+    "run_taskdep",
+]
+HELD_OUT_SEED_OFFSET = 1000  # the held-out target pool is drawn with seed + this
+Progress = Callable[[str, int, int], None]
+
+
+def _digest(x: np.ndarray) -> list[bytes]:
+    return [hashlib.sha1(np.ascontiguousarray(row).tobytes()).digest() for row in x]
+
+
+def held_out_data(cfg: TaskDepConfig, train: Dataset, seed: int) -> Dataset:
+    """Held-out images of both tasks, disjoint from `train` (see the module docstring)."""
+    pool_size = cfg.n_target + cfg.n_eval_target
+    pool_seed = seed + HELD_OUT_SEED_OFFSET
+    pool_cfg = DataConfig(
+        name=cfg.dataset, data_dir=cfg.data_dir, n_target=pool_size, seed=pool_seed
+    )
+    try:
+        pool = load_dataset(pool_cfg)
+    except DataError as exc:
+        raise ConfigError(
+            f"the target pool cannot supply {cfg.n_target} training plus {cfg.n_eval_target} "
+            f"held-out images: {exc}"
+        ) from exc
+    assert pool.task is not None and train.task is not None
+    src = np.flatnonzero(pool.task == 0)[cfg.n_source : cfg.n_source + cfg.n_eval_source]
+    seen = set(_digest(train.x[train.task == 1]))
+    tgt_all = np.flatnonzero(pool.task == 1)
+    fresh = [i for i, h in zip(tgt_all, _digest(pool.x[tgt_all]), strict=True) if h not in seen]
+    tgt = np.array(fresh[: cfg.n_eval_target], dtype=np.int64)
+    if src.size < 10 or tgt.size < 10:
+        raise ConfigError(
+            f"only {src.size} held-out source and {tgt.size} held-out target images are left; "
+            "lower n_source or n_target."
+        )
+    idx = np.concatenate([src, tgt])
+    return Dataset(
+        x=pool.x[idx],
+        y=None if pool.y is None else pool.y[idx],
+        task=pool.task[idx],
+        meta=pool.meta,
+    )
+
+
+def _estimate(est: Any) -> dict[str, float]:
+    return {
+        "value": est.value,
+        "low": est.low,
+        "high": est.high,
+        "normalized": est.normalized,
+        "h_s": est.h_s,
+    }
+
+
+def _by_task(values: np.ndarray, task: np.ndarray) -> dict[str, float]:
+    return {
+        "source": float(values[task == 0].mean()),
+        "target": float(values[task == 1].mean()),
+        "pooled": float(values.mean()),
+    }
+
+
+def evaluate_model(
+    model: Any, kind: str, train: Dataset, held: Dataset, cfg: TaskDepConfig, seed: int
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Every number of one trained model (see the module docstring); also its held-out codes."""
+    assert train.task is not None and held.task is not None
+    # an unconditional VAE ignores the task ids it is given
+    tr = encode_all(model, train.x, train.task)
+    ho = encode_all(model, held.x, held.task)
+    rec: dict[str, Any] = {
+        "decomposition": decompose_kl(
+            tr["mu"], tr["logvar"], train.task, n_samples=cfg.mi_samples, seed=seed
+        )
+    }
+    mi = {
+        "mixture_train": mixture_mi(
+            tr["mu"], tr["logvar"], train.task, n_samples=cfg.mi_samples, seed=seed
+        ),
+        "mixture_held_out": mixture_mi(
+            tr["mu"],
+            tr["logvar"],
+            train.task,
+            n_samples=cfg.mi_samples,
+            seed=seed,
+            held_out=(ho["mu"], ho["logvar"], held.task),
+        ),
+        "classifier": classifier_mi(ho["z"], held.task, seed=seed),
+        "knn": knn_mi(ho["z"], held.task, seed=seed),
+        "infonce": infonce_mi(ho["z"], held.task, steps=cfg.infonce_steps, seed=seed),
+    }
+    rec["mi"] = {name: _estimate(est) for name, est in mi.items()}
+    priors = ("standard", "optimal") if kind == "cvae_optimal" else ("standard",)
+    ll = importance_log_likelihoods(
+        model, held.x, held.task, k=cfg.iw_samples, priors=priors, seed=seed
+    )
+    rec["log_likelihood"] = _by_task(ll["standard"], held.task)
+    if "optimal" in ll:
+        rec["log_likelihood_optimal_prior"] = _by_task(ll["optimal"], held.task)
+    rec["elbo"] = _by_task(elbo(model, held.x, held.task, seed=seed), held.task)
+    assert train.y is not None and held.y is not None
+    t_tr, t_ho = train.task == 1, held.task == 1
+    rec["accuracy"] = target_accuracy(tr["z"][t_tr], train.y[t_tr], ho["z"][t_ho], held.y[t_ho])
+    return rec, ho["z"]
+
+
+class _EpochProgress:
+    """Trainer callback turning finished epochs into progress(stage, done, total)."""
+
+    def __init__(self, progress: Progress, stage: str, offset: int, total: int) -> None:
+        self.progress, self.stage, self.offset, self.total = progress, stage, offset, total
+
+    def on_epoch_end(self, trainer: Any, info: Any) -> None:
+        self.progress(self.stage, self.offset + info.epoch + 1, self.total)
+
+
+def run_taskdep(
+    cfg: TaskDepConfig,
+    store: RunStore | None = None,
+    progress: Progress | None = None,
+    control: TrainingControl | None = None,
+    *,
+    exp_id: str | None = None,
+    save: bool = True,
+) -> TaskDepResult:
+    """Train and score the models for every seed; save the result next to the runs if `save`.
+
+    `progress(stage, done, total)`: stage "data" counts seeds whose data is loaded, each model kind
+    counts epochs plus one evaluation step per seed. A stop request ends the experiment after the
+    current model; the result then holds the seeds finished so far and status "stopped".
+    """
+    store = store or RunStore()
+    tstore = TaskDepStore(store.root)
+    if save and exp_id is None:
+        exp_id = tstore.new_id(cfg.source, cfg.target)
+    report = progress or (lambda stage, done, total: None)
+    control = control or TrainingControl()
+    start = time.perf_counter()
+    result = TaskDepResult(config=cfg, records={k: [] for k in cfg.models}, id=exp_id)
+    per_seed = cfg.epochs + 1
+    total = per_seed * len(cfg.seeds)
+    first_codes: dict[str, np.ndarray] = {}
+    first_task: np.ndarray | None = None
+    for i, seed in enumerate(cfg.seeds):
+        held: Dataset | None = None  # built once per seed, after the first model's data is known
+        for kind in cfg.models:
+            captured: dict[str, Any] = {}
+
+            def keep(run: Any, dataset: Dataset, model: Any, captured=captured) -> None:
+                captured.update(run=run, dataset=dataset, model=model)
+
+            name = f"taskdep {cfg.source} {cfg.target} {kind} s{seed}"
+            t0 = time.perf_counter()
+            outcome = train_run(
+                cfg.run_config(kind, seed, name),
+                store,
+                control=control,
+                callbacks=[_EpochProgress(report, kind, i * per_seed, total)],
+                on_created=keep,
+            )
+            train_s = time.perf_counter() - t0
+            if outcome.result.status == "stopped" or control.is_stopped:
+                result.status, result.message = "stopped", f"stopped during {kind}, seed {seed}."
+                break
+            if outcome.result.status != "completed":
+                result.status = "failed"
+                result.message = f"{kind}, seed {seed}: {outcome.result.message}"
+                break
+            train = captured["dataset"]
+            if held is None:
+                held = held_out_data(cfg, train, seed)
+                report("data", i + 1, len(cfg.seeds))
+            t1 = time.perf_counter()
+            rec, codes = evaluate_model(captured["model"], kind, train, held, cfg, seed)
+            rec.update(
+                seed=seed,
+                run_id=outcome.run.id,
+                train_seconds=train_s,
+                eval_seconds=time.perf_counter() - t1,
+            )
+            result.records[kind].append(rec)
+            if i == 0:
+                first_codes[kind], first_task = codes, held.task
+                result.data = {
+                    "n_train_source": int((train.task == 0).sum()),
+                    "n_train_target": int((train.task == 1).sum()),
+                    "n_held_out_source": int((held.task == 0).sum()),
+                    "n_held_out_target": int((held.task == 1).sum()),
+                    "task_names": list(train.meta.task_names),
+                }
+            report(kind, (i + 1) * per_seed, total)
+        if result.status != "completed":
+            break
+    result.seconds = time.perf_counter() - start
+    if save and exp_id is not None:
+        if first_codes and first_task is not None:
+            codes = {f"z_{k}": v for k, v in first_codes.items()}
+            tstore.save_latents(exp_id, task=first_task, **codes)
+        tstore.save_result(exp_id, result.to_dict())
+    return result

@@ -1,0 +1,72 @@
+"""Per-model progress of a task-dependency experiment, safe to write from a worker thread.
+
+`StageProgress` is the `progress(stage, done, total)` callback `run_taskdep` expects. It keeps the
+latest (done, total) of every stage under a lock and, when given a store, mirrors them to the
+experiment's progress.json (throttled) so a reload or a second browser tab sees them too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from corel_core.taskdep.store import TaskDepStore
+
+
+class StageProgress:
+    """Callable progress table: stage -> (done, total), plus a status line."""
+
+    def __init__(
+        self,
+        store: TaskDepStore | None = None,
+        exp_id: str | None = None,
+        config: dict[str, Any] | None = None,
+        on_message: Callable[[str], None] | None = None,
+        min_interval: float = 0.5,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._stages: dict[str, list[int]] = {}
+        self._status = "running"
+        self._message = ""
+        self._store, self._exp_id, self._config = store, exp_id, config or {}
+        self._on_message = on_message
+        self._min_interval = min_interval
+        self._last_write = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        """Record that `stage` has `done` of `total` units finished."""
+        message = f"{stage}: {done}/{total}"
+        with self._lock:
+            self._stages[str(stage)] = [int(done), int(total)]
+            self._message = message
+        if self._on_message is not None:
+            self._on_message(message)
+        self._persist(force=done >= total)
+
+    def finish(self, status: str, message: str = "") -> None:
+        """Mark the experiment finished ("completed", "stopped" or "failed") and persist."""
+        with self._lock:
+            self._status, self._message = status, message or self._message
+        self._persist(force=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of status, message, per-stage counts and the experiment's config."""
+        with self._lock:
+            return {
+                "status": self._status,
+                "message": self._message,
+                "stages": {k: list(v) for k, v in self._stages.items()},
+                "config": dict(self._config),
+                "updated": time.time(),
+            }
+
+    def _persist(self, force: bool = False) -> None:
+        if self._store is None or self._exp_id is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_write < self._min_interval:
+            return
+        self._last_write = now
+        self._store.write_progress(self._exp_id, self.snapshot())

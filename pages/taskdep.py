@@ -1,0 +1,177 @@
+"""Task dependency: how much a (C)VAE's code reveals the task, and what the optimal prior changes.
+
+Start queues `run_taskdep` as a background job; the progress panel is a fragment that re-reads
+the experiment's progress.json every second (so a reload or a second tab sees it too). Finished
+experiments live next to the runs and are reopened from the list, bound to the URL (?exp=ID).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from corel_core import plots
+from corel_core.config import ConfigError
+from corel_core.embedding import project
+from corel_core.taskdep import (
+    MODEL_LABELS,
+    TASK_PAIRS,
+    TaskDepConfig,
+    TaskDepResult,
+    TaskDepStore,
+    report,
+)
+from corel_core.taskdep.background import find_job, start_taskdep_job
+
+store = TaskDepStore()
+
+st.title("Task dependency")
+st.markdown(
+    "A **source** task with thousands of images and a **target** task with only ~100: a VAE "
+    "ignores which task an image came from, a CVAE conditions on it, and the CVAE with the "
+    "*optimal prior* replaces N(0, I) by the aggregated posterior q(z) (Takahashi et al., KDD "
+    "2022). How much does each code still depend on the task, and which fits unseen images best?"
+)
+with st.expander("The two theorems", expanded=False):
+    st.markdown("**Theorem 1** splits the CVAE's KL regulariser exactly:")
+    st.latex(
+        r"R=\mathbb{E}_{p(x,s)}\,\mathrm{KL}\big(q(z|x,s)\,\|\,p(z)\big)"
+        r"= I(S;Z)+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)+\sum_k \pi_k\, I(X;Z\mid S=k)"
+    )
+    st.markdown(
+        "Pushing q(z) toward p(z) also pushes I(S;Z) down: the CVAE is pressed to forget the task."
+    )
+    st.markdown("**Theorem 2**: with the prior set to q(z) the bound only gets better,")
+    st.latex(
+        r"\mathcal{F}_{\text{proposed}}=\mathcal{F}_{\text{CVAE}}"
+        r"+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)\;\ge\;\mathcal{F}_{\text{CVAE}}"
+    )
+    st.markdown("and the regulariser becomes I((X,S);Z): no term trades against I(S;Z).")
+
+# -- controls --------------------------------------------------------------------------------
+sources = sorted({s for s, _ in TASK_PAIRS})
+cols = st.columns(5)
+source = cols[0].selectbox("Source task", sources, key="td.source")
+targets = sorted(t for s, t in TASK_PAIRS if s == source)
+target = cols[1].selectbox("Target task", targets, key="td.target")
+n_target = cols[2].number_input(
+    "Target images",
+    10,
+    1000,
+    100,
+    step=10,
+    key="td.n_target",
+    help="Training images of the target task.",
+)
+seeds = cols[3].number_input("Seeds", 1, 10, 3, key="td.seeds", help="Repeats with seeds 0..N-1.")
+epochs = cols[4].number_input("Epochs", 1, 200, 20, key="td.epochs", help="Per model and seed.")
+config = None
+try:
+    config = TaskDepConfig(
+        source=source, target=target, n_target=int(n_target), seeds=int(seeds), epochs=int(epochs)
+    )
+except ConfigError as exc:
+    st.error(str(exc))
+st.caption(
+    "Each seed trains 3 models on the same data; expect a few minutes per seed on a laptop CPU."
+)
+if st.button("Start", type="primary", disabled=config is None, icon=":material/play_arrow:"):
+    try:
+        _, exp_id = start_taskdep_job(config, root=store.root.parent)
+        st.query_params["exp"] = exp_id
+    except ValueError as exc:
+        st.error(str(exc))
+
+# -- which experiment to show ----------------------------------------------------------------
+rows = store.list()
+ids = [r["id"] for r in rows]
+status_of = {r["id"]: r["status"] for r in rows}
+wanted = st.query_params.get("exp")
+if not ids:
+    st.info("No experiments yet: choose the tasks and press **Start**.")
+    st.stop()
+chosen = st.selectbox(
+    "Experiment",
+    ids,
+    index=ids.index(wanted) if wanted in ids else 0,
+    format_func=lambda i: f"{i} · {status_of[i]}",
+    key=f"td.exp.{wanted}",
+)
+if chosen != wanted:
+    st.query_params["exp"] = chosen
+
+
+@st.fragment(run_every=1.0)
+def progress_panel(exp_id: str) -> None:
+    """Per-model progress from progress.json; reruns the whole page once the result exists."""
+    if store.load_result(exp_id) is not None:
+        st.rerun()
+    prog = store.read_progress(exp_id) or {}
+    status = prog.get("status", "unknown")
+    st.markdown(f"**Status:** {status}. {prog.get('message', '')}")
+    for stage, (done, total) in prog.get("stages", {}).items():
+        name = MODEL_LABELS.get(stage, stage)
+        st.progress(min(done / max(total, 1), 1.0), text=f"{name}: {done}/{total}")
+    job = find_job(exp_id)
+    if job is not None and not job.done:
+        st.button("Stop", on_click=job.stop, icon=":material/stop:", key="td.stop")
+    elif status in ("running", "queued"):
+        st.warning("No live job computes this experiment (the app may have restarted).")
+
+
+def show_result(exp_id: str, result: TaskDepResult) -> None:
+    """Figures side by side, each with a sentence saying what it means."""
+    data = result.data
+    st.caption(
+        f"{result.config.source} → {result.config.target}: trained on "
+        f"{data.get('n_train_source')} + {data.get('n_train_target')} images, scored on "
+        f"{data.get('n_held_out_source')} + {data.get('n_held_out_target')} held-out images; "
+        f"{len(result.config.seeds)} seed(s), {result.seconds:.0f} s. Status: {result.status}."
+    )
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(plots.decomposition_bars(report.decomposition_rows(result)))
+        st.caption(report.METRIC_HELP["decomposition"])
+    with right:
+        fig = plots.mi_estimates_figure(report.mi_rows(result), h_s=report.held_out_entropy(result))
+        st.plotly_chart(fig)
+        st.caption(
+            "Bars: mean over seeds, error bars ± 1 sd (one seed: the estimator's 95 % interval). "
+            + report.METRIC_HELP["classifier"]
+        )
+    left, right = st.columns(2)
+    with left:
+        task = st.radio("Images", ["target", "source", "pooled"], horizontal=True, key="td.ll")
+        values = report.metric_values(result, f"log_likelihood.{task}")
+        st.plotly_chart(plots.metric_bars(values, "Test log-likelihood", "ln p(x|s) (nats)"))
+        st.caption(report.METRIC_HELP["log_likelihood"])
+    with right:
+        clf = st.radio("Classifier", ["logistic", "knn"], horizontal=True, key="td.acc")
+        values = report.metric_values(result, f"accuracy.{clf}")
+        st.plotly_chart(plots.metric_bars(values, "Target accuracy", "accuracy"))
+        st.caption(report.METRIC_HELP["accuracy"])
+    latents = store.load_latents(exp_id)
+    kinds = [k for k in result.records if f"z_{k}" in latents]
+    if kinds:
+        kind = st.selectbox("Latents of", kinds, format_func=report.label, key="td.latent")
+        proj = project(latents[f"z_{kind}"], "pca", 2)
+        names = np.array(data.get("task_names") or ["source", "target"])
+        task_ids = latents["task"] if proj.indices is None else latents["task"][proj.indices]
+        title = f"Held-out codes by task (PCA), {report.label(kind)}, seed {result.config.seeds[0]}"
+        st.plotly_chart(plots.latent_scatter(proj.coords, names[task_ids], "task", title=title))
+        st.caption("Where the two tasks sit apart, the code reveals the task: I(S;Z) is high.")
+    st.subheader("All numbers")
+    st.dataframe(report.table_rows(result, with_help=True), hide_index=True)
+    st.download_button(
+        "Download result JSON", result.to_json(), f"taskdep-{exp_id}.json", "application/json"
+    )
+
+
+raw = store.load_result(chosen)
+if raw is None:
+    progress_panel(chosen)
+else:
+    try:
+        show_result(chosen, TaskDepResult.from_dict(raw))
+    except ValueError as exc:
+        st.error(f"This experiment cannot be shown: {exc}")

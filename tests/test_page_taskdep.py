@@ -1,0 +1,89 @@
+"""AppTest of the task-dependency page: controls, a stored experiment, and the Start/Stop flow."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from corel_core.runs import RunStore
+from corel_core.taskdep import TaskDepConfig, TaskDepStore, run_taskdep
+from corel_core.taskdep.background import find_job
+
+torch.set_num_threads(1)
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "taskdep.py")
+
+
+@pytest.fixture()
+def env(runs_dir, mnist_dir, monkeypatch):
+    monkeypatch.setenv("COREL_DATA_DIR", str(mnist_dir))
+    monkeypatch.setenv("COREL_OFFLINE", "1")
+    return runs_dir
+
+
+def _labels(widgets) -> list[str]:
+    return [w.label for w in widgets]
+
+
+def test_page_renders_controls_without_experiments(env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert {"Source task", "Target task"} <= set(_labels(at.selectbox))
+    assert {"Target images", "Seeds", "Epochs"} <= set(_labels(at.number_input))
+    assert "Start" in _labels(at.button)
+    assert any("No experiments yet" in i.value for i in at.info)
+    assert len(at.latex) == 2  # Theorem 1 and Theorem 2
+
+
+def test_page_shows_a_stored_experiment(env, mnist_dir):
+    cfg = TaskDepConfig(
+        n_source=60,
+        n_target=20,
+        epochs=1,
+        seeds=(0,),
+        latent_dim=3,
+        hidden=(16,),
+        n_eval_source=20,
+        n_eval_target=20,
+        iw_samples=4,
+        mi_samples=128,
+        infonce_steps=5,
+        data_dir=str(mnist_dir),
+        device="cpu",
+    )
+    result = run_taskdep(cfg, RunStore(env))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert at.query_params["exp"] == [result.id] or at.query_params["exp"] == result.id
+    assert "Experiment" in _labels(at.selectbox)
+    assert "Latents of" in _labels(at.selectbox)
+    assert len(at.dataframe) == 1
+    captions = " ".join(c.value for c in at.caption)
+    assert "Theorem 1" in captions and "importance-sampled" in captions
+    at.radio(key="td.ll").set_value("pooled").run()
+    assert not at.exception
+
+
+def test_start_queues_a_job_that_reports_progress_and_stops(env):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.number_input(key="td.seeds").set_value(1)
+    at.number_input(key="td.epochs").set_value(1)
+    at.button[0].click().run()
+    assert not at.exception
+    store = TaskDepStore(env)
+    (exp_id,) = store.ids()
+    job = find_job(exp_id)
+    assert job is not None
+    deadline = time.time() + 60
+    while time.time() < deadline and not (store.read_progress(exp_id) or {}).get("stages"):
+        time.sleep(0.2)
+    job.stop()
+    assert job.wait(120)
+    progress = store.read_progress(exp_id)
+    assert progress["config"]["epochs"] == 1
+    assert progress["status"] in ("stopped", "completed")
+    at.run()
+    assert not at.exception
