@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from corel_core.config import ConfigError, RunConfig
+from corel_core.connectivity_lab.cli import (
+    add_oneclass_parser,
+    add_toy_parser,
+    cmd_oneclass,
+    cmd_toy,
+)
 from corel_core.taskdep.cli import add_taskdep_parser, cmd_taskdep
 
 
@@ -162,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("which", choices=["persistence", "connectivity"])
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     add_taskdep_parser(sub)
+    add_oneclass_parser(sub)
+    add_toy_parser(sub)
     return parser
 
 
@@ -171,6 +179,8 @@ COMMANDS = {
     "lessons": cmd_lessons,
     "bench": cmd_bench,
     "taskdep": cmd_taskdep,
+    "oneclass": cmd_oneclass,
+    "toy": cmd_toy,
 }
 
 

@@ -1,0 +1,280 @@
+"""KDE: bandwidth rules, density maps and the one-class protocol on a run's latent codes.
+
+Bandwidth rules side by side show why one global bandwidth fails when cluster scales differ;
+the one-class section runs the COREL protocol (ball counts of radius η against KDE and OC-SVM)
+as a background job, so the page stays responsive and shows progress while it works. Finished
+evaluations are cached in the run folder, so a reload shows them at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from corel_core import plots
+from corel_core.connectivity_lab import (
+    KDEViews,
+    analysable_runs,
+    cached_one_class,
+    evaluate_one_class,
+    kde_views,
+)
+from corel_core.data import list_datasets
+from corel_core.density import SCORERS
+from corel_core.runs import RunStore
+from corel_core.training import default_manager
+from corel_core.training.trainer import BatchInfo
+
+JOB_KEY = "kde.oneclass_job"
+
+
+@st.cache_data(show_spinner="Estimating densities…", max_entries=16)
+def cached_kde(root: str, run_id: str, epochs: int, max_points: int, seed: int) -> KDEViews:
+    """kde_views of a run, cached per run, epochs trained and parameters."""
+    return kde_views(RunStore(root).get(run_id), max_points=max_points, seed=seed)
+
+
+def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
+    """Bandwidth bars across runs, per-class bandwidths, density maps and log-density histograms."""
+    st.header("Bandwidth rules")
+    chosen = st.multiselect(
+        "Runs",
+        list(runs),
+        default=list(runs)[:2],
+        format_func=runs.get,
+        max_selections=3,
+        key="kde.runs",
+        help="E.g. one run with the connectivity loss (λ > 0) and one without.",
+    )
+    max_points = st.select_slider(
+        "Codes used",
+        [500, 1000, 2000, 5000],
+        2000,
+        key="kde.max_points",
+        help="A seeded random subsample of the cached codes (cross-validation grows with it).",
+    )
+    if not chosen:
+        return
+    views: dict[str, KDEViews] = {}
+    for run_id in chosen:
+        run = store.get(run_id)
+        try:
+            views[run_id] = cached_kde(str(store.root), run_id, len(run.metrics()), max_points, 0)
+        except ValueError as exc:
+            st.error(f"{runs[run_id]}: {exc}")
+    if not views:
+        return
+    overall = [
+        {**row, "group": f"run {i + 1}"}
+        for i, v in enumerate(views.values())
+        for row in v.bandwidths
+        if row["scope"] == "all"
+    ]
+    st.plotly_chart(
+        plots.bandwidth_bars(overall, title="One bandwidth for all codes"), key="kde.bw_all"
+    )
+    st.caption(" · ".join(f"run {i + 1} = {runs[r]}" for i, r in enumerate(views)))
+    for i, (run_id, v) in enumerate(views.items()):
+        st.subheader(f"Run {i + 1}: {runs[run_id]}")
+        per_class = [r for r in v.bandwidths if r["scope"] != "all"]
+        if per_class:
+            st.plotly_chart(
+                plots.bandwidth_bars(
+                    per_class, title="Per-class bandwidths: do the scales differ?"
+                ),
+                key=f"kde.bw_class.{run_id}",
+            )
+        left, right = st.columns(2)
+        xs, ys, logp = v.grid
+        where = "2-D codes" if v.projection == "raw" else f"PCA of {v.dims}-D codes"
+        left.plotly_chart(
+            plots.density_map(xs, ys, logp, v.coords[:1000], title=f"Scott KDE on {where}"),
+            key=f"kde.map.{run_id}",
+        )
+        right.plotly_chart(
+            plots.log_density_histograms(
+                v.class_scores, title=f"Held-out log density per class ({v.dims}-D Scott KDE)"
+            ),
+            key=f"kde.hist.{run_id}",
+        )
+        for note in v.notes:
+            st.caption(note)
+
+
+def submit_job(run_id: str, params: dict) -> None:
+    """Start evaluate_one_class in a background job; its progress goes to the job's lock."""
+    root = str(RunStore().root)
+
+    def work(control, progress):  # runs in a worker thread: no st.* calls here
+        progress.set_total(100)
+        progress.set_message("encoding the evaluation split…")
+
+        def report(done: int, total: int) -> None:
+            progress.update_batch(BatchInfo(done, 0, total, {}))
+            progress.set_message(f"{done} % scored")
+
+        return evaluate_one_class(RunStore(root).get(run_id), progress=report, **params)
+
+    job = default_manager().submit(work, label=f"one-class {run_id}", run_id=run_id)
+    st.session_state[JOB_KEY] = job.id
+
+
+@st.fragment(run_every=1.0)
+def poll_job() -> None:
+    """Redraw the job's progress every second; rerun the whole page when it ends."""
+    job_id = st.session_state.get(JOB_KEY)
+    try:
+        snap = default_manager().get(job_id).snapshot()
+    except ValueError:
+        st.session_state.pop(JOB_KEY, None)
+        return
+    if snap["status"] in ("queued", "running", "paused"):
+        st.progress(min(snap["epoch"], 100) / 100, text=snap["message"] or snap["status"])
+        return
+    st.session_state.pop(JOB_KEY, None)
+    if snap["status"] != "completed":
+        st.session_state["kde.job_error"] = snap["message"] or snap["status"]
+    st.rerun()
+
+
+def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
+    """Controls, background evaluation and results of the one-class protocol."""
+    st.header("One-class scoring")
+    st.markdown(
+        "Per class, n codes of that class (drawn from the **first half** of the evaluation "
+        "split) score every code of the **second half**: *count* = number of l1 balls of radius "
+        "η holding it (per branch, the official score), *kde* = Scott KDE log density, *ocsvm* = "
+        "one-class SVM. AUROC with the class as inliers, mean over runs then classes."
+    )
+    run_id = st.selectbox(
+        "Run",
+        list(runs),
+        format_func=runs.get,
+        key="kde.oc_run",
+        help="The autoencoder whose codes are scored.",
+    )
+    cfg = store.get(run_id).config
+    names = list_datasets()
+    c1, c2, c3, c4, c5 = st.columns(5)
+    dataset = c1.selectbox(
+        "Evaluation dataset",
+        names,
+        index=names.index(cfg.data.name) if cfg.data.name in names else 0,
+        key="kde.oc_data",
+        help="Must have the input shape the run was trained on (MNIST protocol: mnist).",
+    )
+    split = c2.selectbox(
+        "Split",
+        ["eval", "all", "aux"],
+        key="kde.oc_split",
+        help="MNIST protocol: train on 'aux' (first 5,000 test images), "
+        "evaluate on 'eval' (last 5,000).",
+    )
+    n = c3.selectbox(
+        "n per class",
+        [80, 120, 500],
+        index=1,
+        key="kde.oc_n",
+        help="In-class samples per class (the paper's grid: 80, 120, 500).",
+    )
+    reps = c4.number_input(
+        "Runs",
+        1,
+        20,
+        5,
+        key="kde.oc_runs",
+        help="Repetitions with fresh in-class samples (the paper uses 5).",
+    )
+    seed = c5.number_input("Seed", 0, 10_000, 0, key="kde.oc_seed", help="Seed of the draws.")
+    data_dir = st.text_input(
+        "Data folder",
+        cfg.data.data_dir or "",
+        key="kde.oc_dir",
+        help="Folder with the dataset files; empty = the default data folder.",
+    )
+    if err := st.session_state.pop("kde.job_error", None):
+        st.error(err)
+    params = {
+        "eval_dataset": dataset,
+        "data_dir": data_dir or None,
+        "n": int(n),
+        "runs": int(reps),
+        "seed": int(seed),
+        "split": split,
+    }
+    run = store.get(run_id)
+    try:
+        result = cached_one_class(run, dataset, int(n), int(reps), int(seed), split)
+    except ValueError as exc:
+        st.error(str(exc))
+        result = None
+    if JOB_KEY in st.session_state:
+        poll_job()
+    elif st.button(
+        "Evaluate",
+        icon=":material/play_arrow:",
+        key="kde.oc_go",
+        disabled=result is not None,
+        help="Runs in the background; cached in the run folder once done.",
+    ):
+        submit_job(run_id, params)
+        st.rerun()
+    if result is None:
+        return
+    rows = [
+        {
+            "scorer": r["scorer"],
+            "mean AUROC": round(r["mean"], 4),
+            "sd": round(r["sd"], 4),
+            "worst class": r["worst_class"],
+            "best class": r["best_class"],
+        }
+        for r in result.summary()
+    ]
+    st.dataframe(rows, hide_index=True)
+    classes = [str(c) for c in result.classes]
+    st.plotly_chart(
+        plots.auroc_bars(
+            {s: result.per_class(s) for s in result.scorers},
+            {s: result.per_class_sd(s) for s in result.scorers},
+            classes,
+        ),
+        key="kde.oc_bars",
+    )
+    pick = st.selectbox(
+        "ROC curves of class",
+        classes,
+        key="kde.oc_class",
+        help="Curves of the first of the runs, one per scorer.",
+    )
+    k = classes.index(pick)
+    curves = {
+        s: (*result.roc[s][k], float(result.auroc[s][k, 0]))
+        for s in SCORERS
+        if s in result.roc and len(result.roc[s]) > k
+    }
+    st.plotly_chart(
+        plots.roc_curves(curves, title=f"ROC, class {pick} as inliers"), key="kde.oc_roc"
+    )
+
+
+def main() -> None:
+    st.title("Density")
+    st.markdown(
+        "Kernel density estimates on latent codes: how bandwidth rules disagree, what the "
+        "connectivity loss does to the density, and how well counts of balls of radius η "
+        "separate one class from the rest (Hofer et al., ICML 2019)."
+    )
+    store = RunStore()
+    runs = analysable_runs(store)
+    if not runs:
+        st.info(
+            "No finished run with saved latents yet. Train one on the Train page or with "
+            "`python -m corel_core train --preset toy_connectivity`."
+        )
+        return
+    show_bandwidths(store, runs)
+    st.divider()
+    show_one_class(store, runs)
+
+
+main()

@@ -1,0 +1,256 @@
+"""Persistence: what the connectivity loss does to the topology of a run's latent space.
+
+Barcodes and diagrams of one batch of b codes against N ≫ b codes, the densification of nearest-
+neighbour distances as N grows, and the tutorial's three-Gaussians toy reproduced in one click.
+Expensive results are cached per (run, epochs trained, parameters) with st.cache_data, so a rerun
+caused by any widget only recomputes what its parameters changed.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from corel_core import plots
+from corel_core.connectivity_lab import (
+    SNAPSHOT_EPOCHS,
+    LabError,
+    PersistenceViews,
+    analysable_runs,
+    densification,
+    load_toy_result,
+    persistence_views,
+    run_toy,
+    toy_runs,
+)
+from corel_core.runs import Run, RunStore
+
+SIZES = (100, 500, 1000, 2000, 5000, 10000)
+
+
+@st.cache_data(show_spinner="Computing persistence diagrams…", max_entries=32)
+def cached_views(
+    root: str, run_id: str, epochs: int, n_batch: int, n_large: int, seed: int, branch: int | None
+):
+    """persistence_views of a run, cached per run, epochs trained and parameters."""
+    run = RunStore(root).get(run_id)
+    return persistence_views(run, n_batch, n_large, seed, branch=branch)
+
+
+@st.cache_data(show_spinner="Measuring nearest-neighbour distances…", max_entries=32)
+def cached_densification(
+    root: str, run_id: str, epochs: int, sizes: tuple[int, ...], seed: int, branch: int | None
+):
+    """densification of a run, cached per run, epochs trained and parameters."""
+    return densification(RunStore(root).get(run_id), sizes, seed, branch=branch)
+
+
+def branch_of(run: Run, choice: str) -> int | None:
+    """The branch index a selector value means for this run (None = all dims)."""
+    return None if choice == "all dims" else min(int(choice), run.config.model.branches - 1)
+
+
+def views_for(
+    store: RunStore, run_id: str, n_batch: int, n_large: int, seed: int, choice: str
+) -> PersistenceViews:
+    """Cached persistence views of a run for the page's parameters."""
+    run = store.get(run_id)
+    epochs = len(run.metrics())
+    branch = branch_of(run, choice)
+    return cached_views(str(store.root), run_id, epochs, n_batch, n_large, seed, branch)
+
+
+def show_toy(store: RunStore) -> None:
+    """The tutorial toy: a button that trains it and the latest toy run's snapshots and numbers."""
+    st.header("Toy preset: the official tutorial")
+    st.markdown(
+        "Three 2-D Gaussians (3 × 500 points, standard deviations 1, 3, 0.5) go through an MLP "
+        "2→10→10→2 trained on the connectivity loss **alone** (b = 50, η = 2, 50 epochs). Death "
+        "times of each batch move toward η; in 2-D with b = 50, packing keeps them from "
+        "reaching it."
+    )
+    if st.button(
+        "Run the toy preset",
+        icon=":material/play_arrow:",
+        key="persistence.toy_run",
+        help="Trains the toy preset (about half a minute to a minute on 2 CPU cores) "
+        "and saves the run with its snapshots in the run store.",
+    ):
+        with st.status("Training the toy…", expanded=True) as status:
+            bar = st.progress(0.0, text="starting")
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / total, text=f"epoch {done} of {total}")
+
+            try:
+                result = run_toy(store, progress=progress)
+            except ValueError as exc:
+                status.update(label="The toy could not run", state="error")
+                st.error(str(exc))
+                return
+            status.update(label=f"Toy trained in {result.seconds:.1f} s", state="complete")
+    runs = toy_runs(store)
+    if not runs:
+        st.info("No toy run yet: press the button above.")
+        return
+    run = st.selectbox(
+        "Toy run",
+        runs,
+        format_func=lambda r: r.id,
+        key="persistence.toy_pick",
+        help="Toy runs in the store, newest first.",
+    )
+    try:
+        toy = load_toy_result(run)
+    except LabError as exc:
+        st.error(str(exc))
+        return
+    snaps = [(f"epoch {e}", z, toy.labels) for e, z in sorted(toy.snapshots.items())]
+    st.plotly_chart(plots.toy_snapshots(snaps), key="persistence.toy_snaps")
+    st.caption(f"Snapshots after epochs {', '.join(map(str, SNAPSHOT_EPOCHS))} (0 = untrained).")
+    rows = []
+    for row in toy.comparison():
+        tut = row["tutorial"] or {}
+        rows.append(
+            {
+                "when": row["when"],
+                "min": row["death_min"],
+                "mean": row["death_mean"],
+                "max": row["death_max"],
+                "loss / batch": row["loss"],
+                "tutorial (min, mean, max, loss)": (
+                    f"({tut['death_min']}, {tut['death_mean']}, {tut['death_max']}, "
+                    f"≈{tut['loss']:g})"
+                    if tut
+                    else ""
+                ),
+            }
+        )
+    st.dataframe(rows, hide_index=True)
+    left, right = st.columns(2)
+    left.plotly_chart(plots.death_stats_figure(toy.history, toy.eta), key="persistence.toy_deaths")
+    right.plotly_chart(
+        plots.loss_curves({"toy": toy.history}, terms=["conn"]), key="persistence.toy_loss"
+    )
+
+
+def show_run(
+    store: RunStore,
+    run_id: str,
+    label: str,
+    n_batch: int,
+    n_large: int,
+    seed: int,
+    branch_choice: str,
+) -> None:
+    """Barcodes, diagrams and densification of one run."""
+    run = store.get(run_id)
+    branch = branch_of(run, branch_choice)
+    st.subheader(label)
+    try:
+        views = views_for(store, run_id, n_batch, n_large, seed, branch_choice)
+        dens = cached_densification(
+            str(store.root), run_id, len(run.metrics()), SIZES, seed, branch
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    scope = "all latent dims" if branch is None else f"branch {branch} ({views.dims} dims)"
+    st.caption(f"{scope}, {views.metric} distance, η = {views.eta:g}. " + " ".join(views.notes))
+    st.plotly_chart(
+        plots.compare_barcodes(
+            views.batch[0],
+            views.large[0],
+            labels=(f"batch of {views.n_batch}", f"N = {views.n_large}"),
+            eta=views.eta,
+        ),
+        key=f"persistence.bar.{run_id}",
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(
+        plots.persistence_diagram(views.batch, views.eta, title=f"Batch of {views.n_batch}"),
+        key=f"persistence.dgm_b.{run_id}",
+    )
+    right.plotly_chart(
+        plots.persistence_diagram(views.large, views.eta, title=f"N = {views.n_large}"),
+        key=f"persistence.dgm_l.{run_id}",
+    )
+    st.dataframe(views.death_summary(), hide_index=True)
+    st.markdown("**Densification**: nearest-neighbour distances as more codes are embedded.")
+    st.plotly_chart(plots.nn_distance_figure(dens.nn, dens.eta), key=f"persistence.nn.{run_id}")
+    st.dataframe(dens.table(), hide_index=True)
+
+
+def main() -> None:
+    st.title("Persistence")
+    st.markdown(
+        "The connectivity loss (Hofer et al., ICML 2019) pushes the 0-dim death times of every "
+        "**batch** of b codes toward η. Compare a batch with many more codes: as N grows the "
+        "codes fill in (*densification*) and balls of radius η start to hold neighbours."
+    )
+    store = RunStore()
+    runs = analysable_runs(store)
+    if not runs:
+        st.info(
+            "No finished run with saved latents yet. Train one on the Train page, or run the "
+            "toy preset below."
+        )
+    else:
+        chosen = st.multiselect(
+            "Runs (one, or two to compare)",
+            list(runs),
+            default=list(runs)[:1],
+            format_func=runs.get,
+            max_selections=2,
+            key="persistence.runs",
+            help="Finished runs with cached latents; e.g. λ = 0 next to λ = 20.",
+        )
+        c1, c2, c3, c4 = st.columns(4)
+        n_batch = c1.number_input(
+            "Batch size b",
+            2,
+            1000,
+            100,
+            key="persistence.b",
+            help="Codes in the small cloud: the b the loss saw per batch.",
+        )
+        n_large = c2.select_slider(
+            "Large N",
+            [500, 1000, 2000, 5000],
+            2000,
+            key="persistence.N",
+            help="Codes in the large cloud. H0 is exact on all of them; "
+            "H1 uses at most 1,000 (Rips H1 grows fast).",
+        )
+        branch_choice = c3.selectbox(
+            "Branch",
+            ["0", "1", "all dims"],
+            key="persistence.branch",
+            help="The loss acts on each branch on its own, so one "
+            "branch shows its geometry; 'all dims' uses the whole code.",
+        )
+        seed = c4.number_input(
+            "Seed", 0, 10_000, 0, key="persistence.seed", help="Seed of the random subsets."
+        )
+        if len(chosen) == 2:
+            try:
+                a, b = (
+                    views_for(store, r, int(n_batch), int(n_large), int(seed), branch_choice)
+                    for r in chosen
+                )
+                st.plotly_chart(
+                    plots.compare_barcodes(
+                        a.batch[0], b.batch[0], labels=("first run", "second run"), eta=a.eta
+                    ),
+                    key="persistence.compare",
+                )
+            except ValueError as exc:
+                st.error(str(exc))
+        for run_id in chosen:
+            show_run(
+                store, run_id, runs[run_id], int(n_batch), int(n_large), int(seed), branch_choice
+            )
+    st.divider()
+    show_toy(store)
+
+
+main()

@@ -1,0 +1,276 @@
+"""Connectivity lab: toy snapshots, one-class evaluation of a run, the MNIST split, views, CLI.
+
+Oracles: scipy (cdist, minimum_spanning_tree), sklearn (roc_auc_score), ripser H0, raw IDX files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.spatial.distance import cdist
+from sklearn.metrics import roc_auc_score
+
+from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.connectivity_lab import (
+    LabError,
+    analysable_runs,
+    densification,
+    evaluate_one_class,
+    kde_views,
+    load_toy_result,
+    persistence_views,
+    protocol_split,
+    run_toy,
+)
+from corel_core.connectivity_lab import oneclass as oneclass_module
+from corel_core.connectivity_lab.cli import (
+    add_oneclass_parser,
+    add_toy_parser,
+    cmd_oneclass,
+    cmd_toy,
+)
+from corel_core.data import load_dataset
+from corel_core.models import build_model
+from corel_core.runner import load_trained_model, train_run
+from corel_core.runs import RunStore
+
+torch.set_num_threads(1)
+
+
+def tiny_config() -> RunConfig:
+    """A 2-epoch MLP on the digits 'aux' half with a 2-branch 4-D code and the loss on."""
+    return RunConfig(
+        data=DataConfig(name="digits", split="aux"),
+        model=ModelConfig(kind="mlp", latent_dim=4, hidden=(32,), branches=2),
+        loss=LossConfig(reconstruction="bce", lambda_conn=1.0, eta=2.0, metric="l1"),
+        train=TrainConfig(epochs=2, batch_size=64, lr=3e-3, device="cpu"),
+        name="tiny",
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory):
+    """One trained tiny run in its own store (trained once for the module)."""
+    store = RunStore(tmp_path_factory.mktemp("lab-runs"))
+    outcome = train_run(tiny_config(), store)
+    assert outcome.result.status == "completed"
+    return outcome.run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="corel")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_oneclass_parser(sub)
+    add_toy_parser(sub)
+    return parser
+
+
+def _count_oracle(train: np.ndarray, test: np.ndarray, eta: float, branches: int) -> np.ndarray:
+    width = train.shape[1] // branches
+    total = np.zeros(len(test), dtype=np.int64)
+    for k in range(branches):
+        sl = slice(k * width, (k + 1) * width)
+        total += (cdist(test[:, sl], train[:, sl], "cityblock") <= eta).sum(axis=1)
+    return total
+
+
+# ---------------------------------------------------------------- one-class evaluation
+
+
+def test_evaluate_one_class_matches_an_independent_count(tiny_run) -> None:
+    data = load_dataset(DataConfig(name="digits", split="eval"))
+    pool, test = protocol_split(len(data.x))
+    counts = np.bincount(data.y[pool], minlength=10)
+    n = int(counts.min())  # the rarest class's whole pool is its sample: no random draw there
+    result = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0)
+    assert result.classes == tuple(range(10))
+    for scorer in ("count", "kde", "ocsvm"):
+        assert result.auroc[scorer].shape == (10, 2)
+        assert np.all((result.auroc[scorer] >= 0) & (result.auroc[scorer] <= 1))
+    model = load_trained_model(tiny_run)
+    with torch.no_grad():
+        z = model.encode(torch.as_tensor(data.x)).numpy().astype(np.float64)
+    rare = int(np.argmin(counts))
+    in_class = z[pool][data.y[pool] == rare]
+    scores = _count_oracle(in_class, z[test], 2.0, branches=2)
+    expected = roc_auc_score(data.y[test] == rare, scores)
+    assert result.auroc["count"][rare, 0] == pytest.approx(expected, abs=1e-9)
+    assert result.n_test == len(test)
+    cached = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0)  # from the run's cache
+    np.testing.assert_array_equal(cached.auroc["count"], result.auroc["count"])
+
+
+def test_evaluate_one_class_rejects_a_dataset_of_another_shape(tiny_run) -> None:
+    with pytest.raises(LabError, match="shape"):
+        evaluate_one_class(tiny_run, "three_gaussians", n=5, runs=1)
+
+
+def _idx_labels(path: Path) -> np.ndarray:
+    with gzip.open(path) as fh:
+        raw = fh.read()
+    return np.frombuffer(raw[8:], dtype=np.uint8).astype(np.int64)
+
+
+def _idx_image(path: Path, i: int) -> np.ndarray:
+    with gzip.open(path) as fh:
+        raw = fh.read()
+    return np.frombuffer(raw[16 + i * 784 : 16 + (i + 1) * 784], dtype=np.uint8) / 255.0
+
+
+def test_mnist_protocol_split(mnist_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    # split logic: pool = first 2,500 of the eval half (test images 5,000..7,499), scored = last
+    data = load_dataset(DataConfig(name="mnist", data_dir=str(mnist_dir), split="eval"))
+    pool, test = protocol_split(len(data.x))
+    np.testing.assert_array_equal(pool, np.arange(2500))
+    np.testing.assert_array_equal(test, np.arange(2500, 5000))
+    images = mnist_dir / "t10k-images-idx3-ubyte.gz"
+    np.testing.assert_allclose(data.x[pool[0]].ravel(), _idx_image(images, 5000), atol=1e-6)
+    np.testing.assert_allclose(data.x[test[0]].ravel(), _idx_image(images, 7500), atol=1e-6)
+    # and evaluate_one_class hands exactly those labels to the protocol
+    cfg = RunConfig(
+        data=DataConfig(name="mnist", data_dir=str(mnist_dir), split="aux", limit=100),
+        model=ModelConfig(kind="mlp", latent_dim=4, hidden=(16,), decoder="gaussian"),
+        loss=LossConfig(reconstruction="l1"),
+        train=TrainConfig(epochs=1, batch_size=50, device="cpu"),
+    )
+    run = train_run(cfg, RunStore(tmp_path)).run
+    seen = {}
+
+    def spy(train, y_train, test_z, y_test, **kwargs):
+        seen.update(y_train=np.asarray(y_train), y_test=np.asarray(y_test), n_train=len(train))
+        raise LabError("stop after capturing")
+
+    monkeypatch.setattr(oneclass_module, "one_class_protocol", spy)
+    with pytest.raises(LabError, match="capturing"):
+        evaluate_one_class(run, "mnist", data_dir=str(mnist_dir), n=5, runs=1)
+    labels = _idx_labels(mnist_dir / "t10k-labels-idx1-ubyte.gz")
+    np.testing.assert_array_equal(seen["y_train"], labels[5000:7500])
+    np.testing.assert_array_equal(seen["y_test"], labels[7500:10000])
+    assert seen["n_train"] == 2500
+
+
+# ---------------------------------------------------------------- the toy
+
+
+def _mst_oracle(points: np.ndarray) -> np.ndarray:
+    tree = minimum_spanning_tree(cdist(points, points, "cityblock"))
+    return np.sort(tree.data)
+
+
+def test_toy_snapshots_at_the_right_epochs(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    result = run_toy(store, seed=0, epochs=6, at=(0, 5, 6))
+    assert sorted(result.snapshots) == [0, 5, 6]
+    assert len(result.history) == 6
+    cfg = result.run.config
+    assert cfg.train.epochs == 6 and cfg.train.batch_size == 50 and cfg.loss.recon_weight == 0
+    x = load_dataset(cfg.data).x
+    # epoch 0 = the untouched network: the same seed gives the same initial weights
+    torch.manual_seed(cfg.train.seed)
+    fresh = build_model(cfg.model, (2,))
+    with torch.no_grad():
+        np.testing.assert_allclose(
+            result.snapshots[0], fresh.encode(torch.as_tensor(x)).numpy(), atol=1e-5
+        )
+        final = load_trained_model(result.run).encode(torch.as_tensor(x)).numpy()
+    np.testing.assert_allclose(result.snapshots[6], final, atol=1e-5)
+    assert not np.allclose(result.snapshots[5], result.snapshots[0])
+    # before-training stats: mean over batches of 50 of MST death min/mean/max (scipy oracle)
+    perm = np.random.default_rng(cfg.train.seed).permutation(len(x))
+    rows = []
+    for b in range(len(x) // 50):
+        d = _mst_oracle(result.snapshots[0][perm[b * 50 : (b + 1) * 50]].astype(np.float64))
+        rows.append((d.min(), d.mean(), d.max(), np.abs(d - 2.0).sum()))
+    ref = np.mean(rows, axis=0)
+    got = result.init_stats
+    assert [got["death_min"], got["death_mean"], got["death_max"], got["loss"]] == pytest.approx(
+        ref, rel=1e-4
+    )
+    # deaths grow toward η as the loss trains
+    assert result.history[-1]["death_mean"] > result.init_stats["death_mean"]
+    back = load_toy_result(store.get(result.run.id))
+    np.testing.assert_allclose(back.snapshots[5], result.snapshots[5], atol=1e-6)
+    assert back.labels is not None and len(back.labels) == len(x)
+    views = kde_views(result.run, max_points=600, cv=False)
+    assert views.projection == "raw" and views.grid[2].shape == (
+        len(views.grid[1]),
+        len(views.grid[0]),
+    )
+    per_class = {r["scope"] for r in views.bandwidths if r["rule"] == "scott"}
+    assert {"all", "class 0", "class 1", "class 2"} <= per_class
+
+
+# ---------------------------------------------------------------- persistence views
+
+
+def test_persistence_views_and_densification_match_oracles(tiny_run) -> None:
+    from ripser import ripser
+
+    z = tiny_run.load_latents()["z"].astype(np.float64)
+    views = persistence_views(tiny_run, n_batch=50, n_large=len(z), seed=0, branch=1)
+    block = z[:, 2:4]  # branch 1 of a 2-branch 4-D code
+    ref = ripser(block, maxdim=0, metric="manhattan")["dgms"][0]
+    np.testing.assert_allclose(
+        np.sort(views.large[0][:, 1]), np.sort(ref[:, 1]), rtol=1e-6, atol=1e-6
+    )
+    assert views.batch[0].shape == (50, 2) and views.n_large == len(z)
+    dens = densification(tiny_run, sizes=(10, len(z)), branch=1)
+    d = cdist(block, block, "cityblock")
+    np.fill_diagonal(d, np.inf)
+    np.testing.assert_allclose(np.sort(dens.nn[len(z)]), np.sort(d.min(axis=1)), atol=1e-9)
+    assert [row["N"] for row in dens.table()] == [10, len(z)]
+    with pytest.raises(LabError):
+        persistence_views(tiny_run, branch=5)
+
+
+def test_analysable_runs_lists_the_finished_run(tiny_run) -> None:
+    runs = analysable_runs(RunStore(tiny_run.path.parent))
+    assert tiny_run.id in runs and "λ=1" in runs[tiny_run.id]
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_oneclass_json(tiny_run, capsys) -> None:
+    args = _parser().parse_args(
+        [
+            "oneclass",
+            "--run",
+            str(tiny_run.path),
+            "--eval-dataset",
+            "digits",
+            "--n",
+            "20",
+            "--runs",
+            "2",
+            "--seed",
+            "3",
+            "--json",
+            "--quiet",
+        ]
+    )
+    assert cmd_oneclass(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["classes"] == [str(c) for c in range(10)] and out["n"] == 20
+    for scorer in ("count", "kde", "ocsvm"):
+        per_class = np.array(out["per_class"][scorer])
+        assert per_class.shape == (10,) and np.all((per_class >= 0) & (per_class <= 1))
+        assert out["mean"][scorer] == pytest.approx(per_class.mean(), abs=1e-3)
+
+
+def test_cli_toy_json(tmp_path: Path, capsys) -> None:
+    args = _parser().parse_args(
+        ["toy", "--epochs", "2", "--runs-dir", str(tmp_path), "--json", "--quiet"]
+    )
+    assert cmd_toy(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["per_epoch"]) == 2 and out["snapshot_epochs"] == [0]
+    assert out["comparison"][0]["tutorial"]["death_mean"] == 0.07
+    assert RunStore(tmp_path).get(out["run_id"]).has_array("toy_z_e0")

@@ -1,0 +1,88 @@
+"""AppTests of the Persistence and Density pages: empty store, and one finished run present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.connectivity_lab import evaluate_one_class
+from corel_core.runner import train_run
+from corel_core.runs import RunStore
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = ("pages/persistence.py", "pages/kde.py")
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def one_run_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding one finished three-Gaussians run (2-D code, loss on) with a cached
+    one-class evaluation at the page's default parameters (n = 120, 5 runs, seed 0)."""
+    root = tmp_path_factory.mktemp("pages-runs")
+    config = RunConfig(
+        data=DataConfig(name="three_gaussians", split="aux"),
+        model=ModelConfig(kind="mlp", latent_dim=2, hidden=(10,), decoder="gaussian"),
+        loss=LossConfig(reconstruction="mse", lambda_conn=1.0),
+        train=TrainConfig(epochs=2, batch_size=50, device="cpu"),
+        name="page-run",
+    )
+    outcome = train_run(config, RunStore(root))
+    assert outcome.result.status == "completed"
+    evaluate_one_class(outcome.run, "three_gaussians", n=120, runs=5, seed=0)
+    return root
+
+
+def _run_page(page: str) -> AppTest:
+    return AppTest.from_file(str(REPO / page), default_timeout=120).run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_with_an_empty_store(page: str, runs_dir: Path) -> None:
+    at = _run_page(page)
+    assert not at.exception
+    assert any("No finished run" in info.value for info in at.info)
+
+
+def test_persistence_page_with_one_run(one_run_store: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COREL_RUNS_DIR", str(one_run_store))
+    at = _run_page("pages/persistence.py")
+    assert not at.exception and not at.error
+    assert at.multiselect(key="persistence.runs").value  # the run is offered and chosen
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 4  # barcodes, two diagrams, densification
+    assert len(at.dataframe) >= 2  # death summary and densification table
+    at.selectbox(key="persistence.branch").set_value("all dims").run()
+    assert not at.exception and not at.error
+
+
+def test_kde_page_with_one_run(one_run_store: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COREL_RUNS_DIR", str(one_run_store))
+    at = _run_page("pages/kde.py")
+    assert not at.exception and not at.error
+    # bandwidths, per-class bandwidths, density map, histograms, AUROC bars, ROC curves
+    assert len(at.get("plotly_chart")) >= 6
+    table = at.dataframe[0].value  # the cached evaluation's summary
+    assert list(table["scorer"]) == ["count", "kde", "ocsvm"]
+    assert ((table["mean AUROC"] >= 0) & (table["mean AUROC"] <= 1)).all()
+    assert at.button(key="kde.oc_go").disabled  # cached: nothing to start
+    at.selectbox(key="kde.oc_n").set_value(80).run()
+    assert not at.exception and not at.error
+    assert not at.button(key="kde.oc_go").disabled  # not cached for n = 80
+
+
+def test_persistence_page_shows_a_toy_run(tmp_path: Path, monkeypatch) -> None:
+    from corel_core.connectivity_lab import run_toy
+
+    monkeypatch.setenv("COREL_RUNS_DIR", str(tmp_path))
+    result = run_toy(RunStore(tmp_path), epochs=5, at=(0, 5))
+    at = _run_page("pages/persistence.py")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="persistence.toy_pick").value.id == result.run.id
+    tables = [t.value for t in at.dataframe]
+    toy_table = next(t for t in tables if "when" in t.columns)
+    assert list(toy_table["when"]) == ["before training", "epoch 1", "epoch 5"]
+    assert toy_table["mean"].iloc[0] == pytest.approx(result.init_stats["death_mean"], abs=1e-3)
