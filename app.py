@@ -19,6 +19,15 @@ def build_navigation() -> st.navigation:
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
             st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
         ],
+        "Analyse": [
+            st.Page("pages/persistence.py", title="Persistence", icon=":material/bubble_chart:"),
+            st.Page("pages/kde.py", title="Density", icon=":material/blur_on:"),
+            st.Page("pages/taskdep.py", title="Task dependency", icon=":material/call_split:"),
+        ],
+        "Learn": [
+            st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+            st.Page("pages/explorer.py", title="Latent explorer", icon=":material/explore:"),
+        ],
     }
     return st.navigation(pages)
 

@@ -56,20 +56,25 @@ class Objective:
         x_in = x
         if cfg.noise != "none":
             x_in = corrupt(x, cfg.noise, cfg.noise_factor, clip=x.dim() > 2)
-        out = model(x_in, task)
+        variational = getattr(model, "variational", False)
         terms: dict[str, Tensor] = {}
+        if cfg.recon_weight > 0 or variational:
+            out = model(x_in, task)
+            z = out.z
+        else:  # nothing reads the decoder (the connectivity toy): encode only
+            z = model.encode(x_in, task)
         if cfg.recon_weight > 0:
             recon = reconstruction(out.recon, out.logits, x, cfg.reconstruction)
             terms["recon"] = cfg.recon_weight * recon
         if cfg.lambda_conn > 0:
-            terms["conn"] = cfg.lambda_conn * self._connectivity(out.z)
+            terms["conn"] = cfg.lambda_conn * self._connectivity(z)
         if cfg.sparse_l1 > 0:
-            terms["sparse_l1"] = cfg.sparse_l1 * sparse_l1(out.z)
+            terms["sparse_l1"] = cfg.sparse_l1 * sparse_l1(z)
         if cfg.sparse_kl > 0:
-            terms["sparse_kl"] = cfg.sparse_kl * kl_sparsity(out.z, cfg.sparse_rho)
+            terms["sparse_kl"] = cfg.sparse_kl * kl_sparsity(z, cfg.sparse_rho)
         if cfg.contractive > 0:
             terms["contractive"] = cfg.contractive * contractive_penalty(model.encode, x_in, task)
-        if getattr(model, "variational", False):
+        if variational:
             terms["kl"] = self.kl_weight(epoch) * self._kl(model, out).mean()
         terms["total"] = torch.stack(list(terms.values())).sum()
         return terms

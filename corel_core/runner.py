@@ -17,7 +17,7 @@ from corel_core.config import ConfigError, RunConfig
 from corel_core.data import Dataset, load_dataset
 from corel_core.models import Autoencoder, build_model, resolved_decoder
 from corel_core.objective import build_objective
-from corel_core.runs import Run, RunStore
+from corel_core.runs import ACTIVE, Run, RunError, RunStore
 from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
 
 CONDITIONAL_KINDS = ("cvae", "cvae_optimal")
@@ -163,6 +163,66 @@ def train_run(
     except Exception as exc:  # the run folder exists: never leave it stuck at "created"
         run.set_status("failed", str(exc))
         raise
+    result = trainer.fit()
+    if result.status in ("completed", "stopped", "diverged") and run.metrics():
+        save_latents(run, model, dataset, config.train.seed)
+    return TrainOutcome(run=run, result=result)
+
+
+RESUMABLE = ("interrupted", "stopped", "failed", "created")
+
+
+def resume_run(
+    run_id: str,
+    store: RunStore | None = None,
+    *,
+    control: TrainingControl | None = None,
+    callbacks: Sequence[Any] = (),
+) -> TrainOutcome:
+    """Continue an interrupted, stopped or failed run in its own folder up to its configured epochs.
+
+    Starts from weights/last.pt and the epochs in metrics.jsonl; data order and learning-rate
+    schedule continue as if unbroken, but Adam's moment estimates restart (they are not saved).
+    """
+    store = store or RunStore()
+    run = store.get(run_id)
+    status = run.status
+    if status in ACTIVE:
+        raise RunError(f"run {run.id} is still {status} in another process; it cannot be resumed.")
+    if status not in RESUMABLE:
+        raise RunError(
+            f"run {run.id} is {status}; only {', '.join(RESUMABLE)} runs can be resumed."
+        )
+    config = run.config
+    done = len(run.metrics())
+    if done >= config.train.epochs:
+        raise RunError(f"run {run.id} already has all {config.train.epochs} epochs.")
+    dataset = load_dataset(config.data)
+    check_compatible(config, dataset)
+    torch.manual_seed(config.train.seed)
+    device = pick_device(config.train.device)
+    model = build_model(config.model, dataset.meta.shape, n_tasks=n_tasks_of(dataset))
+    if done:
+        try:
+            model.load_state_dict(run.load_weights("last"))
+        except RuntimeError as exc:  # shapes that do not match the config
+            raise RunError(f"weights of run {run.id} do not fit its model: {exc}") from exc
+    model = model.to(device)
+    run.set_epochs_done(done)
+    recorder = RunRecorder(run)
+    totals = [r["total"] for r in run.metrics() if isinstance(r.get("total"), (int, float))]
+    recorder.best_value = min(totals, default=recorder.best_value)
+    trainer = Trainer(
+        model,
+        build_objective(config.loss, config.model),
+        config.train,
+        dataset.x,
+        dataset.task,
+        callbacks=[recorder, *callbacks],
+        control=control,
+        device=device,
+        start_epoch=done,
+    )
     result = trainer.fit()
     if result.status in ("completed", "stopped", "diverged") and run.metrics():
         save_latents(run, model, dataset, config.train.seed)

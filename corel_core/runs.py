@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import re
 import secrets
 import shutil
@@ -208,21 +209,37 @@ class Run:
     def append_epoch(self, metrics: dict[str, Any]) -> None:
         """Append one completed epoch's metrics as a JSON line (fsynced) and bump epochs_done."""
         line = json.dumps(clean_json(metrics), sort_keys=True, allow_nan=False) + "\n"
-        with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(line)
+        path = self.path / "metrics.jsonl"
+        with open(path, "a+b") as fh:
+            if fh.tell() > 0:  # a torn last line (killed writer) must not swallow this one
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    line = "\n" + line
+            fh.write(line.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         raw = self.raw_status()
-        raw.update(epochs_done=int(raw.get("epochs_done", 0)) + 1, updated=now_iso())
+        raw.update(epochs_done=_count(raw.get("epochs_done")) + 1, updated=now_iso())
+        write_json(self.path / "status.json", raw)
+
+    def set_epochs_done(self, count: int) -> None:
+        """Re-sync the stored epoch count with metrics.jsonl (used when a run is resumed)."""
+        raw = self.raw_status()
+        raw.update(epochs_done=int(count), updated=now_iso())
         write_json(self.path / "status.json", raw)
 
     def metrics(self) -> list[dict[str, Any]]:
-        """Every recorded epoch in order; a torn last line from a killed writer is ignored."""
+        """Every recorded epoch in order; torn or garbage lines (a killed writer, a hand edit) are
+        skipped; RunError if the file cannot be read at all."""
         path = self.path / "metrics.jsonl"
         if not path.exists():
             return []
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise RunError(f"metrics.jsonl of run {self.id} is unreadable: {exc}") from exc
         rows = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in text.splitlines():
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
@@ -256,7 +273,20 @@ class Run:
         path = self.path / "weights" / f"{tag}.pt"
         if not path.exists():
             raise RunError(f"run {self.id} has no saved weights {tag!r}.")
-        return torch.load(path, weights_only=True, map_location="cpu")
+        try:
+            state = torch.load(path, weights_only=True, map_location="cpu")
+        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+            raise RunError(
+                f"weights {tag!r} of run {self.id} are not a plain tensor file (corel never "
+                f"unpickles other objects); refusing to load them. ({type(exc).__name__})"
+            ) from exc
+        if not isinstance(state, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+        ):
+            raise RunError(
+                f"weights {tag!r} of run {self.id} do not hold a state dict (names → tensors)."
+            )
+        return state
 
     def weight_tags(self) -> list[str]:
         """Tags of the saved weights, sorted."""
@@ -315,13 +345,13 @@ class Run:
         try:
             cfg = self.config
             raw = self.raw_status()
+            finals = {
+                k: float(v)
+                for k, v in self.final_metrics().items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
         except RunError as exc:
             return RunSummary(self.id, "", "broken", "", "", self.id[:15], 0, {}, str(exc))
-        finals = {
-            k: float(v)
-            for k, v in self.final_metrics().items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
-        }
         return RunSummary(
             id=self.id,
             name=str(raw.get("name", "")) or cfg.name,
@@ -329,11 +359,21 @@ class Run:
             dataset=cfg.data.name,
             model_kind=cfg.model.kind,
             created=str(raw.get("created", "")),
-            epochs_done=int(raw.get("epochs_done", 0)),
+            epochs_done=_count(raw.get("epochs_done")),
             final_metrics=finals,
             message=self.message,
             preset=cfg.preset,
         )
+
+
+def _count(value: Any) -> int:
+    """A stored epoch count as an int; 0 for anything a hand edit may have left there."""
+    if isinstance(value, bool):
+        return 0
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _plain_array(arr: Any, name: str) -> np.ndarray:

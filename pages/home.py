@@ -5,6 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core.runs import RunStore
+from pages._guard import through_app
+
+through_app()
 
 st.title("corel")
 st.markdown(

@@ -23,6 +23,9 @@ from corel_core.density import SCORERS
 from corel_core.runs import RunStore
 from corel_core.training import default_manager
 from corel_core.training.trainer import BatchInfo
+from pages._guard import through_app
+
+through_app()
 
 JOB_KEY = "kde.oneclass_job"
 

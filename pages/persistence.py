@@ -23,6 +23,9 @@ from corel_core.connectivity_lab import (
     toy_runs,
 )
 from corel_core.runs import Run, RunStore
+from pages._guard import through_app
+
+through_app()
 
 SIZES = (100, 500, 1000, 2000, 5000, 10000)
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.run_files import latents_csv, weights_bytes
+from corel_core.exports import figure_config, latents_to_csv, reproduce_snippet, weights_bytes
 from corel_core.runs import RunError, RunStore
+from pages._guard import through_app
+
+through_app()
 
 store = RunStore()
 st.title("Runs")
@@ -49,7 +52,7 @@ chosen = st.multiselect(
 )
 if chosen:
     histories = {run_id: store.get(run_id).metrics() for run_id in chosen}
-    st.plotly_chart(plots.loss_curves(histories), key="runs.compare")
+    st.plotly_chart(plots.loss_curves(histories), key="runs.compare", config=figure_config())
 
 st.subheader("One run")
 run_id = st.selectbox("Run", readable, help="Download its files or delete it.")
@@ -59,13 +62,15 @@ if run_id:
     config_json = run.config.to_json()
     with st.expander("Configuration"):
         st.code(config_json, language="json")
+    with st.expander("Reproduce in Python"):
+        st.code(reproduce_snippet(run.config), language="python")
     cols = st.columns(4)
     cols[0].download_button("Config JSON", config_json, f"{run.id}-config.json", "application/json")
     if "last" in run.weight_tags():
         cols[1].download_button("Weights (.pt)", weights_bytes(run), f"{run.id}-weights.pt")
     if run.has_latents():
         cols[2].download_button(
-            "Latents CSV", latents_csv(run), f"{run.id}-latents.csv", "text/csv"
+            "Latents CSV", latents_to_csv(run), f"{run.id}-latents.csv", "text/csv"
         )
     with cols[3].popover("Delete", icon=":material/delete:"):
         st.write(f"Delete `{run.id}` and all its files? This cannot be undone.")

@@ -22,6 +22,9 @@ from corel_core.taskdep import (
     report,
 )
 from corel_core.taskdep.background import find_job, start_taskdep_job
+from pages._guard import through_app
+
+through_app()
 
 store = TaskDepStore()
 

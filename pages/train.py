@@ -17,6 +17,9 @@ from corel_core.presets import PRESETS
 from corel_core.train_form import FIELDS, GROUPS, config_from_values, values_from_config
 from corel_core.training import JobError, default_manager
 from corel_core.urlstate import config_from_params, config_to_params
+from pages._guard import through_app
+
+through_app()
 
 JOB_KEY = "train.job_id"
 manager = default_manager()
@@ -64,6 +67,18 @@ st.selectbox(
 choices = {"data.name": (*list_datasets(), *list_uploads())}
 form_col, live_col = st.columns([1, 2], gap="large")
 with form_col:
+    # The callback runs before this rerun draws the form, so a kept upload is already selected.
+    st.file_uploader(
+        "Upload a dataset",
+        type=["npz", "npy", "csv", "txt"],
+        key="train.upload",
+        on_change=keep_upload,
+        help="A .npz/.npy array (samples × features, or images) or a numeric .csv with an "
+        "optional label column. It is checked before it is kept; a good file becomes the dataset.",
+    )
+    upload_error = st.session_state.pop("train.upload_error", None)
+    if upload_error:
+        st.error(f"That file was not used: {upload_error}")
     for group in GROUPS:
         with st.expander(group, expanded=group in ("Data", "Model", "Optimiser")):
             for field in (f for f in FIELDS if f.group == group):

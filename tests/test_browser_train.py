@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 CURVE_POINTS_JS = """
 () => {
   const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-  const counts = plots.map(p => (p.data || []).reduce((n, t) => Math.max(n, (t.x || []).length), 0));
+  const longest = p => (p.data || []).reduce((n, t) => Math.max(n, (t.x || []).length), 0);
+  const counts = plots.map(longest);
   return counts.length ? Math.max(...counts) : 0;
 }
 """

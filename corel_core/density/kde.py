@@ -10,6 +10,8 @@ from ._kernel import DEFAULT_CHUNK_BYTES, log_kde
 from .bandwidth import RULES, CVBandwidth, cv_bandwidth, eta_bandwidth, isotropic_bandwidth
 
 BANDWIDTH_RULES = (*RULES, "eta", "cv")
+MAX_FIT_POINTS = 200_000  # each score is a sum over every training point: refuse more
+MAX_PAIRS = 2 * 10**10  # query × training pairs one score_samples call may evaluate
 
 
 class GaussianKDE(BaseEstimator):
@@ -56,6 +58,11 @@ class GaussianKDE(BaseEstimator):
     def fit(self, x: object, y: object = None) -> GaussianKDE:
         """Store the training points and resolve the bandwidth; `y` is ignored (sklearn API)."""
         arr = as_points(x, "x", min_rows=1)
+        if len(arr) > MAX_FIT_POINTS:
+            raise DensityError(
+                f"{len(arr):,} training points is more than the KDE cap of {MAX_FIT_POINTS:,}; "
+                "subsample them first."
+            )
         if isinstance(self.bandwidth, str) and self.bandwidth in ("scott", "silverman", "cv"):
             arr = as_points(arr, "x", min_rows=2)
         self.cv_result_: CVBandwidth | None = None
@@ -76,6 +83,11 @@ class GaussianKDE(BaseEstimator):
         if arr.shape[1] != self.n_features_:
             raise DensityError(
                 f"y has {arr.shape[1]} features but the KDE was fitted on {self.n_features_}."
+            )
+        if len(arr) * self.n_samples_fit_ > MAX_PAIRS:
+            raise DensityError(
+                f"scoring {len(arr):,} points against {self.n_samples_fit_:,} training points "
+                f"exceeds the KDE cap of {MAX_PAIRS:,} pairs; score fewer points at a time."
             )
         h = np.array([self.bandwidth_])
         return log_kde(self.X_, arr, h, self.chunk_bytes)[0]

@@ -6,6 +6,12 @@ Pages adapt runs and models to these inputs; nothing here touches a run store or
 from __future__ import annotations
 
 from corel_core.plots._checks import PlotInputError
+from corel_core.plots.compare import (
+    error_comparison,
+    method_reconstructions,
+    principal_angles_figure,
+    stage_losses,
+)
 from corel_core.plots.density import auroc_bars, bandwidth_bars, cv_curve, roc_curves
 from corel_core.plots.images import (
     image_grid,
@@ -48,19 +54,23 @@ __all__ = [
     "decomposition_bars",
     "density_map",
     "empty_figure",
+    "error_comparison",
     "image_grid",
     "image_to_data_uri",
     "interpolation_strip",
     "latent_scatter",
     "log_density_histograms",
     "loss_curves",
+    "method_reconstructions",
     "metric_bars",
     "mi_estimates_figure",
     "nn_distance_figure",
     "persistence_diagram",
+    "principal_angles_figure",
     "reconstruction_grid",
     "reconstruction_scatter",
     "roc_curves",
+    "stage_losses",
     "style",
     "toy_snapshots",
 ]

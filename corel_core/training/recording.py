@@ -6,7 +6,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from corel_core.runs import Run
+from corel_core.runs import Run, RunError
 from corel_core.training.trainer import BatchInfo, Callback, EpochInfo, TrainResult
 
 if TYPE_CHECKING:
@@ -40,14 +40,26 @@ class RunRecorder(Callback):
             self._last_beat = now
 
     def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-        """Save weights, then the metrics line: a killed run never lists an unsaved epoch."""
+        """Save weights, then the metrics line: a killed run never lists an unsaved epoch.
+
+        A disk error (full, read-only, a file where the weights folder should be) becomes a
+        RunError saying what could not be saved; the trainer then records the run as failed.
+        """
         state = trainer.model.state_dict()
-        self.run.save_weights(state, "last")
-        value = info.metrics.get(self.best_key) if self.best_key else None
-        if value is not None and math.isfinite(value) and value < self.best_value:
-            self.best_value = value
-            self.run.save_weights(state, "best")
-        self.run.append_epoch(info.metrics)
+        try:
+            self.run.save_weights(state, "last")
+            value = info.metrics.get(self.best_key) if self.best_key else None
+            if value is not None and math.isfinite(value) and value < self.best_value:
+                self.best_value = value
+                self.run.save_weights(state, "best")
+            self.run.append_epoch(info.metrics)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            where = exc.filename or self.run.path
+            raise RunError(
+                f"could not save epoch {info.epoch + 1} of run {self.run.id} ({reason}: {where}); "
+                "training stopped and the epochs saved before it are kept."
+            ) from exc
         self._last_beat = time.monotonic()
 
     def on_pause(self, trainer: Trainer) -> None:
@@ -59,5 +71,10 @@ class RunRecorder(Callback):
         self.run.set_status("running", f"training on {trainer.device}.")
 
     def on_train_end(self, trainer: Trainer, result: TrainResult) -> None:
-        """Record the final status and message."""
-        self.run.set_status(result.status, result.message)
+        """Record the final status and message (if the disk still lets us write it)."""
+        try:
+            self.run.set_status(result.status, result.message)
+        except OSError:
+            if result.status != "failed":
+                raise
+            # the run's own error is already propagating; a dead owner reads "interrupted"

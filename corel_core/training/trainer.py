@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -108,7 +109,8 @@ class Trainer:
     """Train `model` on `x` (and optional task ids) by minimising objective(...)["total"] with Adam.
 
     Useful attributes for callbacks: model, objective, train, device, optimizer, scheduler, control,
-    history, epoch, n_batches, notes.
+    history, epoch, n_batches, notes. `start_epoch` > 0 continues a resumed run: the data order
+    and learning-rate schedule pick up where they were; Adam's moments start afresh.
     """
 
     def __init__(
@@ -121,10 +123,14 @@ class Trainer:
         callbacks: Sequence[Any] = (),
         control: TrainingControl | None = None,
         device: torch.device | str | None = None,
+        start_epoch: int = 0,
     ) -> None:
         n = len(x)
         if n < 1:
             raise TrainError("there are no samples to train on.")
+        if not 0 <= start_epoch <= train.epochs:
+            raise TrainError(f"start_epoch must lie in 0..{train.epochs}, not {start_epoch}.")
+        self.start_epoch = int(start_epoch)
         if task is not None and len(task) != n:
             raise TrainError(f"task ids ({len(task)}) and samples ({n}) differ in number.")
         self.model = model
@@ -205,6 +211,11 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
             self.optimizer, milestones=list(self.train.lr_milestones), gamma=self.train.lr_gamma
         )
+        with warnings.catch_warnings():  # "scheduler.step() before optimizer.step()" is intended
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(self.start_epoch):  # a resumed run: same shuffles and lr as unbroken
+                torch.randperm(self.n, generator=gen)
+                self.scheduler.step()
         x, task = self._place_data()
         self._snapshot_state()
         self.history = []
@@ -213,7 +224,7 @@ class Trainer:
             self._emit("on_train_start")
             status = "completed"
             message = ""
-            for epoch in range(self.train.epochs):
+            for epoch in range(self.start_epoch, self.train.epochs):
                 self.epoch = epoch
                 row = self._run_epoch(epoch, x, task, gen)
                 if row is None:

@@ -1,0 +1,266 @@
+"""Data shaping for the latent explorer: inputs behind a run's latents, cached projections and
+densities, decoded interpolations, prior samples and denoising examples.
+
+Everything expensive is cached in the run folder (``extra/``) under `embedding.cache_key`, so a
+projection is computed once per (run, method, parameters, seed) whichever page or tab asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from corel_core.data import load_dataset
+from corel_core.embedding import Projection, cache_key, project
+from corel_core.losses import corrupt
+from corel_core.models import Autoencoder
+from corel_core.runner import reconstruct
+from corel_core.runs import Run, RunError, RunStore, RunSummary
+
+KDE_FIT_CAP = 5_000  # KDE density colouring fits on at most this many codes (seeded subsample)
+COLOR_CHOICES = ("label", "task", "KDE density", "reconstruction error", "none")
+
+
+class ExplorerError(ValueError):
+    """The explorer cannot show this run the way it was asked (no latents, bad selection, ...)."""
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The inputs behind each latents row, and how to show them."""
+
+    x: np.ndarray  # (n_latents, *shape), row i is the input whose code is latents["z"][i]
+    task: np.ndarray | None
+    kind: str  # "image" or "points"
+    classes: tuple[str, ...]
+
+
+def load_images_for_run(run: Run) -> RunInputs:
+    """Reload the run's dataset and pick the rows its latents.npz was computed from ("index")."""
+    latents = run.load_latents()
+    dataset = load_dataset(run.config.data)
+    index = latents.get("index")
+    if index is None:
+        index = np.arange(len(latents["z"]))
+    index = np.asarray(index, dtype=np.int64)
+    if len(index) and int(index.max()) >= len(dataset.x):
+        raise ExplorerError(
+            f"run {run.id}'s latents point past the end of {dataset.meta.name} "
+            f"({len(dataset.x)} samples): the dataset changed since the run was trained."
+        )
+    task = None if dataset.task is None else dataset.task[index]
+    return RunInputs(
+        x=dataset.x[index], task=task, kind=dataset.meta.kind, classes=dataset.meta.classes
+    )
+
+
+def color_choices(latents: dict[str, np.ndarray]) -> list[str]:
+    """Colourings this run's latents support, in display order."""
+    have = {
+        "label": "y" in latents,
+        "task": "task" in latents,
+        "KDE density": True,
+        "reconstruction error": "recon_error" in latents,
+        "none": True,
+    }
+    return [name for name in COLOR_CHOICES if have[name]]
+
+
+def cached_projection(
+    run: Run,
+    z: np.ndarray,
+    method: str,
+    n_components: int = 2,
+    seed: int = 0,
+    **params: Any,
+) -> Projection:
+    """`embedding.project` of the run's codes, loaded from the run folder when computed before."""
+    key = cache_key(run.id, method, {"n_components": n_components, **params}, seed)
+    name = f"proj-{key}"
+    if run.has_array(name) and run.has_json(name):
+        meta = run.load_json(name)
+        indices = run.load_array(f"{name}-idx") if meta["subsampled"] else None
+        evr = meta["explained_variance_ratio"]
+        return Projection(
+            coords=run.load_array(name),
+            method=method,
+            params=meta["params"],
+            explained_variance_ratio=None if evr is None else np.asarray(evr),
+            n_used=int(meta["n_used"]),
+            indices=indices,
+            note=meta["note"],
+            n_total=int(meta["n_total"]),
+        )
+    proj = project(z, method, n_components=n_components, seed=seed, **params)
+    if proj.indices is not None:
+        run.save_array(f"{name}-idx", proj.indices)
+    run.save_array(name, proj.coords)
+    run.save_json(
+        name,
+        {
+            "params": proj.params,
+            "explained_variance_ratio": None
+            if proj.explained_variance_ratio is None
+            else [float(v) for v in proj.explained_variance_ratio],
+            "n_used": proj.n_used,
+            "n_total": proj.n_total,
+            "subsampled": proj.indices is not None,
+            "note": proj.note,
+        },
+    )
+    return proj
+
+
+def cached_kde_density(run: Run, z: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
+    """Log-density (Gaussian KDE, Scott's bandwidth) of every code, and a note on subsampling.
+
+    The KDE is fitted on at most `KDE_FIT_CAP` codes (seeded subsample) and evaluated on all.
+    """
+    from corel_core.density import GaussianKDE
+
+    key = cache_key(run.id, "kde", {"bandwidth": "scott", "cap": KDE_FIT_CAP, "n": len(z)}, seed)
+    name = f"kde-{key}"
+    n = len(z)
+    note = ""
+    fit = z
+    if n > KDE_FIT_CAP:
+        rows = np.sort(np.random.default_rng(seed).choice(n, KDE_FIT_CAP, replace=False))
+        fit = z[rows]
+        note = f"KDE fitted on a random {KDE_FIT_CAP:,} of {n:,} codes, evaluated on all."
+    if run.has_array(name):
+        return run.load_array(name), note
+    logp = GaussianKDE(bandwidth="scott").fit(fit).score_samples(z).astype(np.float32)
+    run.save_array(name, logp)
+    return logp, note
+
+
+def color_values(
+    run: Run, latents: dict[str, np.ndarray], by: str, seed: int = 0
+) -> tuple[np.ndarray | None, str, str]:
+    """(values per latents row or None, colour-bar/legend name, note) for a colouring choice."""
+    if by == "label" and "y" in latents:
+        return latents["y"].astype(np.int64), "label", ""
+    if by == "task" and "task" in latents:
+        return latents["task"].astype(np.int64), "task", ""
+    if by == "KDE density":
+        logp, note = cached_kde_density(run, latents["z"], seed)
+        return logp, "log density", note
+    if by == "reconstruction error" and "recon_error" in latents:
+        return latents["recon_error"].astype(np.float64), "recon. error", ""
+    if by == "none":
+        return None, "", ""
+    raise ExplorerError(f"this run's latents cannot be coloured by {by!r}.")
+
+
+def _device_of(model: Autoencoder) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def decode(model: Autoencoder, z: np.ndarray, task: np.ndarray | None = None) -> np.ndarray:
+    """Data-space outputs for codes `z` (n, latent_dim)."""
+    model.eval()
+    device = _device_of(model)
+    zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
+    if zt.ndim != 2 or zt.shape[1] != model.latent_dim:
+        raise ExplorerError(
+            f"codes must have shape (n, {model.latent_dim}), got {tuple(zt.shape)}."
+        )
+    tt = None if task is None else torch.as_tensor(np.asarray(task), device=device).long()
+    return model.decode(zt, tt).cpu().numpy()
+
+
+def interpolate(
+    model: Autoencoder,
+    z_a: np.ndarray,
+    z_b: np.ndarray,
+    steps: int = 8,
+    task: int | None = None,
+) -> np.ndarray:
+    """Decode `steps` codes evenly spaced on the segment from z_a to z_b (both ends included)."""
+    if steps < 2:
+        raise ExplorerError("an interpolation needs at least 2 steps.")
+    a = np.asarray(z_a, dtype=np.float32).reshape(-1)
+    b = np.asarray(z_b, dtype=np.float32).reshape(-1)
+    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+    path = (1.0 - t) * a + t * b
+    tasks = None if task is None else np.full(steps, int(task), dtype=np.int64)
+    return decode(model, path, tasks)
+
+
+def prior_samples(
+    model: Autoencoder, n: int = 16, seed: int = 0, task: int | None = None
+) -> np.ndarray:
+    """Decode n draws z ~ N(0, I) from the prior of a variational model."""
+    if not getattr(model, "variational", False):
+        raise ExplorerError("prior samples only make sense for variational models (VAE, CVAE).")
+    if n < 1:
+        raise ExplorerError("ask for at least one prior sample.")
+    z = np.random.default_rng(seed).standard_normal((n, model.latent_dim)).astype(np.float32)
+    tasks = None if task is None else np.full(n, int(task), dtype=np.int64)
+    return decode(model, z, tasks)
+
+
+def denoise_examples(
+    model: Autoencoder,
+    x: np.ndarray,
+    noise: str,
+    factor: float,
+    seed: int = 0,
+    task: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(corrupted inputs, reconstructions of them): the denoising AE's before/after."""
+    if noise == "none":
+        raise ExplorerError("this run was not trained with input noise.")
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    gen = torch.Generator().manual_seed(seed)
+    noisy = corrupt(xt, noise, factor, generator=gen, clip=xt.dim() > 2).numpy()
+    return noisy, reconstruct(model, noisy, task)
+
+
+def selected_rows(points: list[dict[str, Any]] | None) -> list[int]:
+    """Latents rows picked in a plotly selection event (their `customdata`), in click order."""
+    rows: list[int] = []
+    for point in points or []:
+        value = point.get("customdata")
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is None:
+            continue
+        row = int(value)
+        if row not in rows:
+            rows.append(row)
+    return rows
+
+
+def runs_with_latents(store: RunStore) -> list[RunSummary]:
+    """The store's run summaries (newest first) whose folders hold latents.npz."""
+    out = []
+    for summary in store.list():
+        try:
+            if store.get(summary.id).has_latents():
+                out.append(summary)
+        except RunError:
+            continue
+    return out
+
+
+__all__ = [
+    "COLOR_CHOICES",
+    "ExplorerError",
+    "RunInputs",
+    "cached_kde_density",
+    "cached_projection",
+    "color_choices",
+    "color_values",
+    "decode",
+    "denoise_examples",
+    "interpolate",
+    "load_images_for_run",
+    "prior_samples",
+    "runs_with_latents",
+    "selected_rows",
+]
