@@ -11,8 +11,10 @@ def through_app() -> None:
 
     Streamlit treats a `pages/` folder beside the entry point as its old multipage layout until
     `st.navigation` has run once in the process, so a first visit straight to /train would run the
-    page alone. Switch that off and rerun: the rerun goes through app.py.
+    page alone. Switch that off and, on a session's first render, rerun: the rerun goes through
+    app.py. (Never on a later render: a rerun would swallow the click that caused it.)
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if not st.session_state:
+            st.rerun()
