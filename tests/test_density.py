@@ -270,3 +270,13 @@ def test_nearest_neighbor_distances_shrink_and_match_cdist() -> None:
     np.testing.assert_allclose(np.sort(l2[800]), np.sort(d2.min(1)), rtol=1e-12)
     with pytest.raises(DensityError, match="exceed"):
         nearest_neighbor_distances(x, sizes=(10000,))
+
+
+def test_eta_rule_uses_one_branch_width() -> None:
+    from corel_core.density import bandwidth_table, eta_bandwidth
+
+    x = np.random.default_rng(0).normal(size=(50, 160))
+    rows = bandwidth_table(x, eta=2.0, cv=False, branches=16)
+    eta_row = next(r for r in rows if r["rule"] == "eta")
+    assert eta_row["bandwidth"] == pytest.approx(eta_bandwidth(2.0, 10, "l1"))
+    assert eta_row["bandwidth"] == pytest.approx(2.0 / (2 * 10 * np.sqrt(2 / np.pi)))

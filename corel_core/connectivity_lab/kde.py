@@ -66,7 +66,9 @@ def kde_views(
     idx = subsample(len(z), max_points, seed)
     z = z[idx]
     y = None if y is None else y[idx]
-    rows = bandwidth_table(z, y, cfg.loss.eta, metric=cfg.loss.metric, cv=cv, seed=seed)
+    rows = bandwidth_table(
+        z, y, cfg.loss.eta, metric=cfg.loss.metric, cv=cv, seed=seed, branches=cfg.model.branches
+    )
     if z.shape[1] == 2:
         coords, projection = z, "raw"
     else:

@@ -161,8 +161,12 @@ def bandwidth_table(
     metric: str = "l1",
     cv: bool = True,
     seed: int = 0,
+    branches: int = 1,
 ) -> list[dict[str, Any]]:
     """Rows (rule, scope, group=scope, n, d, bandwidth, note) per rule, plus per-class rows.
+
+    With `branches` > 1 the η rule uses one branch's width, since the connectivity loss and the
+    ball-count score measure distances per branch.
 
     Rows fit plots.bandwidth_bars; rules: scott, silverman, sklearn 'scott', eta, cv.
 
@@ -184,9 +188,11 @@ def bandwidth_table(
         ),
     ]
     if eta is not None:
-        rows.append(
-            _row("eta", "all", n, d, eta_bandwidth(eta, d, metric), f"mean {metric} reach = η/2")
-        )
+        if branches < 1 or d % branches:
+            raise DensityError(f"{branches} branches do not divide {d} latent dimensions.")
+        width = d // branches
+        note = f"mean {metric} reach = η/2 within one {width}-dim branch"
+        rows.append(_row("eta", "all", n, d, eta_bandwidth(eta, width, metric), note))
     if cv:
         res = cv_bandwidth(arr, seed=seed)
         note = f"{res.folds}-fold held-out log-likelihood on {res.n_used} points"
