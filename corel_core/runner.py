@@ -208,6 +208,8 @@ def resume_run(
         except RuntimeError as exc:  # shapes that do not match the config
             raise RunError(f"weights of run {run.id} do not fit its model: {exc}") from exc
     model = model.to(device)
+    for stale in run.path.rglob(".*.tmp"):  # temp files of a writer killed mid-save
+        stale.unlink(missing_ok=True)
     run.set_epochs_done(done)
     recorder = RunRecorder(run)
     totals = [r["total"] for r in run.metrics() if isinstance(r.get("total"), (int, float))]

@@ -16,6 +16,7 @@ import re
 import secrets
 import shutil
 import socket
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -320,7 +321,7 @@ class Run:
             raise RunError(f"run {self.id} has no saved array {name!r}.")
         try:
             return np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:
             raise RunError(f"array {name!r} of run {self.id} is unreadable: {exc}") from exc
 
     def save_json(self, name: str, obj: Any) -> None:
@@ -389,7 +390,7 @@ def _load_npz(path: Path, run_id: str) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise RunError(f"latents of run {run_id} are unreadable: {exc}") from exc
 
 

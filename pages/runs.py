@@ -69,9 +69,12 @@ if run_id:
     if "last" in run.weight_tags():
         cols[1].download_button("Weights (.pt)", weights_bytes(run), f"{run.id}-weights.pt")
     if run.has_latents():
-        cols[2].download_button(
-            "Latents CSV", latents_to_csv(run), f"{run.id}-latents.csv", "text/csv"
-        )
+        try:  # a damaged or hand-edited latents.npz is reported, not a traceback
+            latents = latents_to_csv(run)
+        except RunError as exc:
+            cols[2].warning(str(exc))
+        else:
+            cols[2].download_button("Latents CSV", latents, f"{run.id}-latents.csv", "text/csv")
     with cols[3].popover("Delete", icon=":material/delete:"):
         st.write(f"Delete `{run.id}` and all its files? This cannot be undone.")
         if st.button("Yes, delete", type="primary", key="runs.confirm_delete"):

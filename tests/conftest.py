@@ -80,6 +80,8 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
             str(port),
             "--server.headless",
             "true",
+            "--server.fileWatcherType",  # no inotify churn over the repo while tests write files
+            "none",
             "--server.address",
             "127.0.0.1",
         ],

@@ -322,7 +322,19 @@ def default_manager() -> JobManager:
                 limit = 2
             _DEFAULT = JobManager(max_running=limit)
             share_cores(limit)
+            preload_shared_modules()
         return _DEFAULT
+
+
+def preload_shared_modules() -> None:
+    """Finish importing pandas and scikit-learn before any job thread exists.
+
+    A job that lazily imported scikit-learn (and with it pandas) while a page built a plotly
+    figure left pandas half-initialised for the page ("partially initialized module 'pandas'") and
+    stalled the job's import: seen with 8 sessions training at once (tests/test_hardening_browser).
+    """
+    import pandas  # noqa: F401
+    import sklearn.datasets  # noqa: F401
 
 
 def share_cores(concurrent_jobs: int) -> None:
