@@ -48,6 +48,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="a label for the run")
     p.add_argument("--runs-dir", help="run store directory (default ~/.corel/runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted or stopped run")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -101,14 +102,17 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train one run with a progress bar; the last line printed is the run's folder."""
-    from corel_core.runner import train_run
+    from corel_core.runner import resume_run, train_run
     from corel_core.runs import RunStore
     from corel_core.training.progress_bar import ProgressBar
 
-    config = config_from_args(args)
     store = RunStore(args.runs_dir)
+    config = store.get(args.resume).config if args.resume else config_from_args(args)
     callbacks = [] if args.quiet else [ProgressBar(config.train.epochs)]
-    outcome = train_run(config, store, callbacks=callbacks)
+    if args.resume:
+        outcome = resume_run(args.resume, store, callbacks=callbacks)
+    else:
+        outcome = train_run(config, store, callbacks=callbacks)
     result = outcome.result
     last = result.history[-1] if result.history else {}
     summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if isinstance(v, float))
