@@ -198,15 +198,3 @@ def deep_vs_pca(
         test_index=order[:n_test],
     )
 
-
-__all__ = [
-    "ComparisonError",
-    "DeepComparison",
-    "LinearComparison",
-    "PCAFit",
-    "decoder_basis",
-    "deep_vs_pca",
-    "fit_pca",
-    "linear_ae_vs_pca",
-    "per_sample_mse",
-]
