@@ -27,6 +27,8 @@ from corel_core.losses import (
     reconstruction,
     sparse_l1,
 )
+from corel_core.topology.connectivity import _check_branches, check_eta, weighted_connectivity
+from corel_core.topology.persistence import check_metric
 
 RATIO_LR = 1e-3  # Adam learning rate of the density-ratio discriminator (AAAI 2019 default)
 
@@ -40,6 +42,7 @@ class Objective:
         self.last_deaths: Tensor | None = None
         self._ratio_opt: torch.optim.Optimizer | None = None
         self._ratio_module: nn.Module | None = None
+        self._conn_args: tuple[float, int, int, float] | None = None
 
     def kl_weight(self, epoch: int) -> float:
         """beta·min(1, (epoch+1)/kl_warmup_epochs): linear KL warm-up (beta when warm-up is 0)."""
@@ -67,7 +70,7 @@ class Objective:
             recon = reconstruction(out.recon, out.logits, x, cfg.reconstruction)
             terms["recon"] = cfg.recon_weight * recon
         if cfg.lambda_conn > 0:
-            terms["conn"] = cfg.lambda_conn * self._connectivity(z)
+            terms["conn"] = self._connectivity(z)
         if cfg.sparse_l1 > 0:
             terms["sparse_l1"] = cfg.sparse_l1 * sparse_l1(z)
         if cfg.sparse_kl > 0:
@@ -76,17 +79,21 @@ class Objective:
             terms["contractive"] = cfg.contractive * contractive_penalty(model.encode, x_in, task)
         if variational:
             terms["kl"] = self.kl_weight(epoch) * self._kl(model, out).mean()
-        terms["total"] = torch.stack(list(terms.values())).sum()
+        terms["total"] = sum(terms.values()) if len(terms) > 1 else terms[next(iter(terms))] * 1
         return terms
 
     def _connectivity(self, z: Tensor) -> Tensor:
-        """L_η per branch (mean over branches); also keeps the batch's death times for plots."""
-        from corel_core.topology import connectivity_loss_and_deaths
-
-        value, deaths = connectivity_loss_and_deaths(
-            z, self.loss.eta, self.loss.metric, branches=self.model_config.branches
-        )
-        self.last_deaths = deaths.flatten()  # all branches, concatenated in order
+        """λ·L_η (mean over branches); also keeps the batch's death times for plots."""
+        if self._conn_args is None:  # checked once: this runs in every training step
+            _check_branches(z, self.model_config.branches)
+            self._conn_args = (
+                check_eta(self.loss.eta),
+                check_metric(self.loss.metric),
+                self.model_config.branches,
+                float(self.loss.lambda_conn),
+            )
+        value, deaths = weighted_connectivity(z, *self._conn_args)
+        self.last_deaths = torch.from_numpy(deaths.reshape(-1))  # all branches, in order
         return value
 
     def _kl(self, model: nn.Module, out) -> Tensor:

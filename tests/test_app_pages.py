@@ -44,8 +44,16 @@ def test_home_lists_the_pages(runs_dir: Path) -> None:
 def test_train_page_has_every_control_with_help(runs_dir: Path) -> None:
     at = open_page("pages/train.py")
     labels = {w.label for w in [*at.selectbox, *at.number_input, *at.text_input]}
-    for needed in ("Dataset", "Model", "Latent size", "Epochs", "Learning rate", "Seed",
-                   "λ (connectivity weight)", "η (target scale)"):
+    for needed in (
+        "Dataset",
+        "Model",
+        "Latent size",
+        "Epochs",
+        "Learning rate",
+        "Seed",
+        "λ (connectivity weight)",
+        "η (target scale)",
+    ):
         assert needed in labels
     assert all(w.help for w in [*at.selectbox, *at.number_input])
     assert any(b.label == "Start training" for b in at.button)

@@ -19,8 +19,20 @@ def test_cli_train_writes_a_run_whose_weights_reload_identically(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     runs = tmp_path / "runs"
-    argv = ["train", "--dataset", "digits", "--model", "mlp", "--latent-dim", "2", "--epochs", "3",
-            "--runs-dir", str(runs), "--quiet"]
+    argv = [
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "mlp",
+        "--latent-dim",
+        "2",
+        "--epochs",
+        "3",
+        "--runs-dir",
+        str(runs),
+        "--quiet",
+    ]
     assert main(argv) == 0
     run_dir = Path(capsys.readouterr().out.strip().splitlines()[-1])
     assert run_dir.parent == runs and (run_dir / "config.json").exists()

@@ -197,4 +197,3 @@ def deep_vs_pca(
         pca_explained=float(pca.explained_variance_ratio.sum()),
         test_index=order[:n_test],
     )
-

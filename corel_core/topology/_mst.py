@@ -106,58 +106,45 @@ def prim_inplace(
 
 
 @numba.njit(cache=True, fastmath=False, nogil=True)
-def connectivity_forward(
-    x: np.ndarray, metric: int, eta: float, branches: int
+def connectivity_value_grad(
+    x: np.ndarray, metric: int, eta: float, branches: int, scale: float
 ) -> tuple[float, np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
-    """mean_k Σ_t |ε_t − η| over non-zero MST edges of each column block k of x (n, D).
+    """scale · mean_k Σ_t |ε_t − η| over the non-zero MST edges of each column block k of x (n, D).
 
-    Returns (loss, edges (K, n-1, 2), lengths (K, n-1), first non-finite row or -1). One compiled
-    call per training step: block copy to float64, Prim, and the loss, with no Python in between.
+    Returns (value, its gradient (n, D) in x's dtype, the deaths (K, n-1) ascending per block, first
+    non-finite row or -1). One compiled call per training step, with the gradient computed in the
+    same pass, so the autograd graph needs no Python backward. Each edge t = (i, j) adds
+    ±scale·sign(ε_t − η)/K · ∂ε_t/∂x_i: sign(x_i − x_j) for l1, (x_i − x_j)/ε_t for l2; zero at
+    ties and for dropped zero-length edges (torch's conventions).
     """
     n, dim = x.shape
     width = dim // branches
-    edges = np.empty((branches, max(n - 1, 0), 2), dtype=np.int64)
+    edges = np.empty((max(n - 1, 0), 2), dtype=np.int64)
     lengths = np.zeros((branches, max(n - 1, 0)))
+    grad = np.zeros((n, dim), dtype=x.dtype)
     for i in range(n):
         for k in range(dim):
             if not np.isfinite(x[i, k]):
-                return 0.0, edges, lengths, i
+                return 0.0, grad, lengths, i
     work = np.empty((width, n))
     total = 0.0
     for b in range(branches):
         for i in range(n):
             for k in range(width):
                 work[k, i] = x[i, b * width + k]
-        prim_inplace(work, metric, edges[b], lengths[b])
+        prim_inplace(work, metric, edges, lengths[b])
         for t in range(n - 1):
-            if lengths[b, t] > 0.0:  # zero-length bars (duplicates) are dropped
-                total += abs(lengths[b, t] - eta)
-    return total / branches, edges, lengths, -1
-
-
-@numba.njit(cache=True, fastmath=False, nogil=True)
-def connectivity_backward(
-    x: np.ndarray, edges: np.ndarray, lengths: np.ndarray, eta: float, metric: int, scale: float
-) -> np.ndarray:  # pragma: no cover - compiled
-    """scale × gradient (n, D) float64 of connectivity_forward's loss with respect to x.
-
-    Each edge t = (i, j) of block k adds ±sign(ε_t − η)/K · ∂ε_t/∂x_i: sign(x_i − x_j) for l1,
-    (x_i − x_j)/ε_t for l2; zero at ties and for dropped zero-length edges (torch's conventions).
-    """
-    n, dim = x.shape
-    branches = edges.shape[0]
-    width = dim // branches
-    grad = np.zeros((n, dim))
-    for b in range(branches):
-        for t in range(edges.shape[1]):
             length = lengths[b, t]
-            if length == 0.0 or length == eta:
+            if length == 0.0:  # zero-length bars (duplicates) are dropped
+                continue
+            total += abs(length - eta)
+            if length == eta:
                 continue
             c = (scale if length > eta else -scale) / branches
             if metric == 1:
                 c = c / length
-            i = edges[b, t, 0]
-            j = edges[b, t, 1]
+            i = edges[t, 0]
+            j = edges[t, 1]
             for k in range(b * width, (b + 1) * width):
                 diff = np.float64(x[i, k]) - np.float64(x[j, k])
                 g = c * diff
@@ -165,4 +152,5 @@ def connectivity_backward(
                     g = c if diff > 0.0 else (-c if diff < 0.0 else 0.0)
                 grad[i, k] += g
                 grad[j, k] -= g
-    return grad
+        lengths[b].sort()
+    return scale * total / branches, grad, lengths, -1

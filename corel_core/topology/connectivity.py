@@ -4,10 +4,13 @@ For a batch S of latent codes, L_η(S) = Σ_t |ε_t − η| over the finite 0-di
 times ε_t of S: a plain sum, no division by the batch size. It pulls every MST edge of the batch
 towards length η, so that balls of radius η/2 around the codes just touch.
 
-The loss runs in every training step, so it is one fused autograd node: one compiled call builds
-each block's tree with Prim's algorithm and sums the loss in float64, and the backward pass
-scatters sign(ε_t − η) · ∂ε_t/∂z onto the two endpoints of each edge in a second compiled call.
-Its value and gradient equal the composition `vr0_persistence` → |deaths − η|.sum() (tested).
+The loss runs in every training step, so it costs as little glue as possible: one compiled call
+builds each block's tree with Prim's algorithm and returns the loss (summed in float64) together
+with its gradient, and the autograd graph gets them as value + Σ (z − z̄)·g with z̄ = z detached:
+native torch ops whose value is exactly the loss and whose gradient is exactly g, so no Python
+runs in the backward pass. The graph is first order (a second derivative through it reads as
+zero; nothing in corel takes one). Value and gradient equal the composition
+`vr0_persistence` → |deaths − η|.sum() (tested).
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ import numbers
 import numpy as np
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from corel_core.topology._mst import connectivity_backward, connectivity_forward
+from corel_core.topology._mst import connectivity_value_grad
 from corel_core.topology.persistence import (
     NonFiniteInputError,
     TopologyError,
@@ -33,6 +35,9 @@ def branch_blocks(z: Tensor, branches: int) -> list[Tensor]:
     """Cut the latent (b, D) into `branches` equal contiguous column blocks (b, D / branches)."""
     _check_branches(z, branches)
     return list(torch.split(z, z.shape[1] // int(branches), dim=1))
+
+
+_KERNEL_DTYPES = (np.float32, np.float64)
 
 
 def _check_branches(z: Tensor, branches: int) -> None:
@@ -50,31 +55,37 @@ def _check_branches(z: Tensor, branches: int) -> None:
 
 
 def _host_array(z: Tensor) -> np.ndarray:
-    """Detached, C-contiguous float32/float64 numpy view (or copy) of z for the kernels."""
-    host = z.detach()
-    if host.device.type != "cpu":
-        host = host.cpu()
-    if host.dtype not in (torch.float32, torch.float64):
-        host = host.to(torch.float64)
-    return np.ascontiguousarray(host.numpy())
+    """Detached cpu numpy view (a copy only off the cpu) of z, float32/float64, for the kernel."""
+    x = z.detach().numpy(force=True)
+    return x if x.dtype in _KERNEL_DTYPES else x.astype(np.float64)
 
 
-class _ConnectivityLoss(torch.autograd.Function):
-    """Autograd node for a loss value already computed by `connectivity_forward`."""
+def check_eta(eta: float) -> float:
+    """η as a float; a non-finite or negative target distance raises TopologyError."""
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta):
+        raise TopologyError(f"eta must be a finite number, not {eta!r}.")
+    if eta < 0:
+        raise TopologyError(f"eta is a target distance and must be non-negative, not {eta}.")
+    return float(eta)
 
-    @staticmethod
-    def forward(ctx, z: Tensor, loss: float, kernel_args: tuple) -> Tensor:  # type: ignore[override]
-        ctx.save_for_backward(z)
-        ctx.kernel_args = kernel_args  # (edges, lengths, eta, metric)
-        return torch.tensor(loss, dtype=z.dtype, device=z.device)
 
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None, None]:  # type: ignore[override]
-        (z,) = ctx.saved_tensors
-        scale = float(grad_out)  # a scalar: fold it into the kernel instead of a torch multiply
-        grad = connectivity_backward(_host_array(z), *ctx.kernel_args, scale)
-        return torch.from_numpy(grad).to(device=z.device, dtype=z.dtype), None, None
+def weighted_connectivity(
+    z: Tensor, eta: float, metric_code: int, branches: int, weight: float = 1.0
+) -> tuple[Tensor, np.ndarray]:
+    """weight · L_η(z) as a differentiable scalar, and the deaths (branches, b-1) ascending.
+
+    The training-step path: arguments already checked (`check_metric`, `check_eta`), the weight
+    folded into the kernel so the objective's weighted term costs no extra op.
+    """
+    x = _host_array(z)
+    value, grad, deaths, bad = connectivity_value_grad(x, metric_code, eta, branches, weight)
+    if bad >= 0:
+        rows = np.flatnonzero(~np.isfinite(x).all(axis=1))
+        raise NonFiniteInputError(bad_rows_message(rows).replace("points", "latent codes"))
+    g = torch.from_numpy(grad)  # in x's dtype: no conversion for cpu float32/float64 codes
+    if g.dtype != z.dtype or not z.is_cpu:
+        g = g.to(device=z.device, dtype=z.dtype)
+    return torch.sum((z - z.detach()) * g) + value, deaths
 
 
 def connectivity_loss_and_deaths(
@@ -85,18 +96,10 @@ def connectivity_loss_and_deaths(
     The deaths come free with the loss (same kernel call), for training logs such as death_stats.
     """
     code = check_metric(metric)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta):
-        raise TopologyError(f"eta must be a finite number, not {eta!r}.")
-    if eta < 0:
-        raise TopologyError(f"eta is a target distance and must be non-negative, not {eta}.")
+    target = check_eta(eta)
     _check_branches(z, branches)
-    x = _host_array(z)
-    loss, edges, lengths, bad = connectivity_forward(x, code, float(eta), int(branches))
-    if bad >= 0:
-        rows = np.flatnonzero(~np.isfinite(x).all(axis=1))
-        raise NonFiniteInputError(bad_rows_message(rows).replace("points", "latent codes"))
-    value = _ConnectivityLoss.apply(z, loss, (edges, lengths, float(eta), code))
-    return value, torch.from_numpy(np.sort(lengths, axis=1, kind="stable"))
+    value, deaths = weighted_connectivity(z, target, code, int(branches))
+    return value, torch.from_numpy(deaths)
 
 
 def connectivity_loss(z: Tensor, eta: float, metric: str = "l1", branches: int = 1) -> Tensor:
