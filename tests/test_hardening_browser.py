@@ -109,11 +109,6 @@ def _ours(runs_dir: Path) -> list:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="intermittent: with 8 sessions some background jobs stall at 'loading data…' in the "
-    "streamlit server (seen 2 of 8 unfinished after 240 s); see the hardening report",
-    strict=False,
-)
 def test_eight_sessions_train_at_once_and_the_app_stays_responsive(
     app_server: dict, browser
 ) -> None:

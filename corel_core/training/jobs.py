@@ -7,6 +7,7 @@ pages poll `Job.snapshot()`, a deep copy that is safe to read from any thread.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import threading
 import time
@@ -20,6 +21,7 @@ from corel_core.training.trainer import BatchInfo, Callback, EpochInfo, TrainRes
 if TYPE_CHECKING:
     from corel_core.training.trainer import Trainer
 
+LOG = logging.getLogger(__name__)
 JOB_STATUSES = ("queued", "running", "paused", "completed", "stopped", "failed", "diverged")
 FINISHED = ("completed", "stopped", "failed", "diverged")
 
@@ -203,6 +205,7 @@ class Job:
             elif self.control.is_stopped:
                 status = "stopped"
         except Exception as exc:
+            LOG.warning("job %s (%s) failed", self.id, self.label, exc_info=True)
             self.result = exc
             status = "failed"
             message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
