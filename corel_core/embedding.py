@@ -16,6 +16,7 @@ import numpy as np
 
 METHODS = ("raw", "pca", "umap", "tsne")
 DEFAULT_CAPS = {"raw": 200_000, "pca": 200_000, "umap": 20_000, "tsne": 5_000}
+HARD_CAPS = {"raw": 200_000, "pca": 200_000, "umap": 100_000, "tsne": 20_000}  # max_points limit
 MAX_INPUT_POINTS = 200_000
 ALLOWED_PARAMS = {
     "raw": {"dims"},
@@ -144,8 +145,9 @@ def project(
 ) -> Projection:
     """Project codes ``x`` (N, d) to ``n_components`` dims with raw/pca/umap/tsne.
 
-    Above the method's cap (UMAP 20,000, t-SNE 5,000; ``max_points`` overrides) a seeded uniform
-    subsample is projected and its row indices recorded. Inputs over 200,000 rows are refused.
+    Above the method's cap (UMAP 20,000, t-SNE 5,000; ``max_points`` overrides, up to 100,000 and
+    20,000) a seeded uniform subsample is projected and its row indices recorded. Inputs over
+    200,000 rows are refused.
     """
     if method not in METHODS:
         raise EmbeddingError(f"method must be one of {', '.join(METHODS)}, not {method!r}.")
@@ -163,6 +165,11 @@ def project(
     cap = DEFAULT_CAPS[method] if max_points is None else int(max_points)
     if cap < 2:
         raise EmbeddingError("max_points must be at least 2.")
+    if cap > HARD_CAPS[method]:
+        raise EmbeddingError(
+            f"max_points {cap:,} is above the {HARD_CAPS[method]:,} points {method} accepts; "
+            "ask for fewer."
+        )
     indices = None
     notes = []
     if n_total > cap:

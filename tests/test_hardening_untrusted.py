@@ -23,10 +23,18 @@ from corel_core.data.upload import DEFAULT_MAX_BYTES
 from corel_core.data.uploads import upload_path
 from corel_core.density import DensityError, GaussianKDE
 from corel_core.density.kde import MAX_FIT_POINTS
-from corel_core.embedding import DEFAULT_CAPS, MAX_INPUT_POINTS, EmbeddingError, project
+from corel_core.embedding import (
+    DEFAULT_CAPS,
+    HARD_CAPS,
+    MAX_INPUT_POINTS,
+    EmbeddingError,
+    project,
+)
 from corel_core.runner import load_trained_model, train_run
 from corel_core.runs import RunError, RunStore
-from corel_core.topology import TopologyError, diagrams
+from corel_core.topology import TopologyError, diagrams, vr0_persistence
+from corel_core.topology.diagrams import MAX_POINTS_BY_DIM
+from corel_core.topology.persistence import MAX_POINTS as MAX_VR0_POINTS
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the project runs on 3.11
 REPO = Path(__file__).resolve().parents[1]
@@ -203,3 +211,19 @@ def test_persistence_diagrams_cap_their_work() -> None:
     assert result.n_used == 50 and result.n_total == 300 and result.subsampled
     with pytest.raises(TopologyError, match="3"):
         diagrams(x, max_dim=4)
+    for dim, cap in MAX_POINTS_BY_DIM.items():  # asking for more work than the cap is refused
+        with pytest.raises(TopologyError, match=f"{cap + 1:,}.*cap of {cap:,}"):
+            diagrams(x, max_dim=dim, max_points=cap + 1)
+    assert diagrams(x, max_dim=3).n_used == MAX_POINTS_BY_DIM[3]  # the default respects the cap
+
+
+def test_zero_dim_persistence_refuses_clouds_above_its_cap() -> None:
+    with pytest.raises(TopologyError, match=f"{MAX_VR0_POINTS + 1:,} points"):
+        vr0_persistence(torch.zeros(MAX_VR0_POINTS + 1, 1))
+
+
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_projection_subsample_override_is_capped(method: str) -> None:
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    with pytest.raises(EmbeddingError, match=f"{HARD_CAPS[method]:,}"):
+        project(x, method, max_points=HARD_CAPS[method] + 1)

@@ -19,6 +19,7 @@ from torch import Tensor
 from corel_core.topology._mst import METRIC_CODES, prim_mst
 
 METRICS = tuple(METRIC_CODES)
+MAX_POINTS = 100_000  # Prim is O(n²) time: ~8 s at the cap on 2 cores; more is refused
 
 
 class TopologyError(ValueError):
@@ -58,6 +59,11 @@ def _check_points(points: Tensor) -> None:
         )
     if not points.is_floating_point():
         raise TopologyError(f"points must have a floating-point dtype, not {points.dtype}.")
+    if points.shape[0] > MAX_POINTS:
+        raise TopologyError(
+            f"{points.shape[0]:,} points is more than the {MAX_POINTS:,} that 0-dim persistence "
+            "accepts (its time grows as n²); subsample the cloud first."
+        )
 
 
 def bad_rows_message(bad: np.ndarray) -> str:
