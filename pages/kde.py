@@ -162,7 +162,7 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
         "Evaluation dataset",
         names,
         index=names.index(cfg.data.name) if cfg.data.name in names else 0,
-        key="kde.oc_data",
+        key=f"kde.oc_data.{run_id}",  # per run: each starts on the dataset it trained on
         help="Must have the input shape the run was trained on (MNIST protocol: mnist).",
     )
     split = c2.selectbox(
@@ -191,7 +191,7 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
     data_dir = st.text_input(
         "Data folder",
         cfg.data.data_dir or "",
-        key="kde.oc_dir",
+        key=f"kde.oc_dir.{run_id}",
         help="Folder with the dataset files; empty = the default data folder.",
     )
     if err := st.session_state.pop("kde.job_error", None):

@@ -52,6 +52,11 @@ def branch_of(run: Run, choice: str) -> int | None:
     return None if choice == "all dims" else min(int(choice), run.config.model.branches - 1)
 
 
+def short_label(store: RunStore, run_id: str) -> str:
+    """A subplot title for a run: its id and λ."""
+    return f"{run_id} (λ = {store.get(run_id).config.loss.lambda_conn:g})"
+
+
 def views_for(
     store: RunStore, run_id: str, n_batch: int, n_large: int, seed: int, choice: str
 ) -> PersistenceViews:
@@ -75,8 +80,8 @@ def show_toy(store: RunStore) -> None:
         "Run the toy preset",
         icon=":material/play_arrow:",
         key="persistence.toy_run",
-        help="Trains the toy preset (about half a minute to a minute on 2 CPU cores) "
-        "and saves the run with its snapshots in the run store.",
+        help="Trains the toy preset (a few seconds on 2 CPU cores) and saves the run with "
+        "its snapshots in the run store.",
     ):
         with st.status("Training the toy…", expanded=True) as status:
             bar = st.progress(0.0, text="starting")
@@ -242,7 +247,10 @@ def main() -> None:
                 )
                 st.plotly_chart(
                     plots.compare_barcodes(
-                        a.batch[0], b.batch[0], labels=("first run", "second run"), eta=a.eta
+                        a.batch[0],
+                        b.batch[0],
+                        labels=tuple(short_label(store, r) for r in chosen),
+                        eta=a.eta,
                     ),
                     key="persistence.compare",
                 )

@@ -209,6 +209,7 @@ def toy_snapshots(
         fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]])
     fig.update_yaxes(title_text="z₂", row=1, col=1)
     style(fig, title, legend_title="class")
+    fig.update_layout(legend_y=1.1, margin_t=95)  # above the subplot titles, not over them
     if dropped:
         add_note(fig, dropped_note(dropped))
     return fig
