@@ -27,7 +27,7 @@ from corel_core.losses import (
     reconstruction,
     sparse_l1,
 )
-from corel_core.topology.connectivity import _check_branches, check_eta, weighted_connectivity
+from corel_core.topology.connectivity import check_branches, check_eta, weighted_connectivity
 from corel_core.topology.persistence import check_metric
 
 RATIO_LR = 1e-3  # Adam learning rate of the density-ratio discriminator (AAAI 2019 default)
@@ -79,13 +79,13 @@ class Objective:
             terms["contractive"] = cfg.contractive * contractive_penalty(model.encode, x_in, task)
         if variational:
             terms["kl"] = self.kl_weight(epoch) * self._kl(model, out).mean()
-        terms["total"] = sum(terms.values()) if len(terms) > 1 else terms[next(iter(terms))] * 1
+        terms["total"] = sum(terms.values())
         return terms
 
     def _connectivity(self, z: Tensor) -> Tensor:
         """λ·L_η (mean over branches); also keeps the batch's death times for plots."""
         if self._conn_args is None:  # checked once: this runs in every training step
-            _check_branches(z, self.model_config.branches)
+            check_branches(z, self.model_config.branches)
             self._conn_args = (
                 check_eta(self.loss.eta),
                 check_metric(self.loss.metric),

@@ -33,14 +33,15 @@ from corel_core.topology.persistence import (
 
 def branch_blocks(z: Tensor, branches: int) -> list[Tensor]:
     """Cut the latent (b, D) into `branches` equal contiguous column blocks (b, D / branches)."""
-    _check_branches(z, branches)
+    check_branches(z, branches)
     return list(torch.split(z, z.shape[1] // int(branches), dim=1))
 
 
 _KERNEL_DTYPES = (np.float32, np.float64)
 
 
-def _check_branches(z: Tensor, branches: int) -> None:
+def check_branches(z: Tensor, branches: int) -> None:
+    """TopologyError unless z is a float (b, D) tensor that `branches` cuts into equal blocks."""
     if not isinstance(z, Tensor) or not z.is_floating_point():
         raise TopologyError("latent codes must be a floating-point torch tensor.")
     if z.ndim != 2:
@@ -97,7 +98,7 @@ def connectivity_loss_and_deaths(
     """
     code = check_metric(metric)
     target = check_eta(eta)
-    _check_branches(z, branches)
+    check_branches(z, branches)
     value, deaths = weighted_connectivity(z, target, code, int(branches))
     return value, torch.from_numpy(deaths)
 
