@@ -15,7 +15,7 @@ import torch
 
 from corel_core.config import ConfigError, RunConfig
 from corel_core.data import Dataset, load_dataset
-from corel_core.models import Autoencoder, build_model, resolved_decoder
+from corel_core.models import Autoencoder, build_model, evaluating, resolved_decoder
 from corel_core.objective import build_objective
 from corel_core.runs import ACTIVE, Run, RunError, RunStore
 from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
@@ -90,11 +90,9 @@ def encode_all(
 @torch.no_grad()
 def reconstruct(model: Autoencoder, x: np.ndarray, task: np.ndarray | None) -> np.ndarray:
     """Reconstructions of a few samples, in data space."""
-    model.eval()
-    device = next(model.parameters()).device
-    tb = None if task is None else torch.as_tensor(task, device=device)
-    out = model(torch.as_tensor(x, device=device), tb)
-    model.train()
+    with evaluating(model) as device:
+        tb = None if task is None else torch.as_tensor(task, device=device)
+        out = model(torch.as_tensor(x, device=device), tb)
     return out.recon.cpu().numpy()
 
 

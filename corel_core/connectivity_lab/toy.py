@@ -18,6 +18,7 @@ import torch
 
 from corel_core.config import RunConfig
 from corel_core.connectivity_lab.errors import LabError
+from corel_core.models import evaluating
 from corel_core.presets import get_preset
 from corel_core.runs import Run, RunError, RunStore
 from corel_core.training import Callback, EpochInfo, Trainer
@@ -44,11 +45,8 @@ def toy_config(epochs: int = 50, seed: int = 0, device: str = "cpu") -> RunConfi
 @torch.no_grad()
 def encode_points(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     """Codes of all points (eval mode, then the previous mode restored)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    z = model.encode(torch.as_tensor(x, dtype=torch.float32, device=device)).cpu().numpy()
-    model.train(was_training)
+    with evaluating(model) as device:
+        z = model.encode(torch.as_tensor(x, dtype=torch.float32, device=device)).cpu().numpy()
     return z.astype(np.float64)
 
 

@@ -11,7 +11,7 @@ from corel_core.models.autoencoders import (
     ConvAutoencoder,
     MLPAutoencoder,
 )
-from corel_core.models.base import Autoencoder, ModelOutput
+from corel_core.models.base import Autoencoder, ModelOutput, evaluating
 from corel_core.models.ratio import RatioEstimator
 from corel_core.models.vae import CVAE, VAE, OptimalPriorCVAE
 
@@ -27,6 +27,7 @@ __all__ = [
     "OptimalPriorCVAE",
     "RatioEstimator",
     "build_model",
+    "evaluating",
     "resolved_decoder",
 ]
 

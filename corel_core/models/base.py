@@ -8,6 +8,8 @@ values before the output activation); the base adds the output activation chosen
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -21,6 +23,17 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "elu": nn.ELU,
     "identity": nn.Identity,
 }
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[torch.device]:
+    """Eval mode inside the block, the previous mode restored after; yields the model's device."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield next(model.parameters()).device
+    finally:
+        model.train(was_training)
 
 
 @dataclass

@@ -31,6 +31,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
+from corel_core.models import evaluating
+
 LOG_2PI = math.log(2.0 * math.pi)
 PRIORS = ("standard", "optimal")
 
@@ -99,12 +101,9 @@ def importance_log_likelihoods(
         raise EvaluationError(f"priors must be chosen from {', '.join(PRIORS)}.")
     if task is not None and len(task) != len(x):
         raise EvaluationError(f"x has {len(x)} samples but task has {len(task)} ids.")
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
     gen = torch.Generator().manual_seed(int(seed))
     out: dict[str, list[np.ndarray]] = {p: [] for p in priors}
-    try:
+    with evaluating(model) as device:
         for xb, tb in _batches(x, task, batch_size, device):
             b = xb.shape[0]
             mu, logvar = model.posterior(xb, tb)
@@ -119,8 +118,6 @@ def importance_log_likelihoods(
                 log_w = (log_px + _log_prior(model, z, prior) - log_q).double()
                 est = torch.logsumexp(log_w, dim=0) - math.log(k)
                 out[prior].append(est.cpu().numpy())
-    finally:
-        model.train(was_training)
     return {p: np.concatenate(v) if v else np.zeros(0) for p, v in out.items()}
 
 
@@ -148,12 +145,9 @@ def elbo(
 ) -> np.ndarray:
     """Per-sample ELBO E_q ln p(x|z,s) − KL(q(z|x,s) ‖ N(0,I)): MC reconstruction, exact KL."""
     _check_model(model)
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
     gen = torch.Generator().manual_seed(int(seed))
     parts: list[np.ndarray] = []
-    try:
+    with evaluating(model) as device:
         for xb, tb in _batches(x, task, batch_size, device):
             mu, logvar = model.posterior(xb, tb)
             kl = 0.5 * (mu**2 + logvar.exp() - logvar - 1.0).sum(1)
@@ -163,8 +157,6 @@ def elbo(
                 logits = model.decode_logits(mu + torch.exp(0.5 * logvar) * eps, tb)
                 rec += decoder_log_prob(model, xb, logits)
             parts.append((rec / samples - kl).double().cpu().numpy())
-    finally:
-        model.train(was_training)
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
