@@ -173,7 +173,7 @@ class BranchConvAutoencoder(Autoencoder):
             )
         self.to_latent = BranchLinear(flat, latent_dim, branches)
         self.from_latent = BranchLinear(latent_dim, flat, branches)
-        dec: list[nn.Module] = [nn.ReLU()]  # mirrors the encoder's activation before flatten
+        dec: list[nn.Module] = []  # no activation after the branch-linear (as the official code)
         back = widths[::-1]
         for i, (n_in, n_out) in enumerate(itertools.pairwise(back)):
             dec.append(nn.ConvTranspose2d(n_in, n_out, 3, stride=2, padding=1, output_padding=1))
@@ -186,7 +186,7 @@ class BranchConvAutoencoder(Autoencoder):
         return self.to_latent(self.conv(x).flatten(1))
 
     def decode_logits(self, z: Tensor, task: Tensor | None = None) -> Tensor:
-        """Branch-linear back to the code map, ReLU, transposed convs, crop to the input size."""
+        """Branch-linear back to the code map, transposed convs, crop to the input size."""
         maps = self.from_latent(z).reshape(z.shape[0], *self.code_shape)
         out = self.deconv(maps)
         return out[..., : self.input_shape[1], : self.input_shape[2]]
