@@ -1,4 +1,5 @@
-"""AUROC (Mann–Whitney with ties) against sklearn, and the one-class protocol end to end."""
+"""AUROC (Mann–Whitney with ties) against sklearn; the one-class protocol end to end, official vs
+split-half on a hand-built case, and the n choices a reference pool allows."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from corel_core.density import (
     one_class_protocol,
     roc_curve_points,
 )
+from corel_core.density.oneclass import n_choices, reference_and_scored
 
 # ---------------------------------------------------------------- AUROC
 
@@ -122,7 +124,7 @@ def test_protocol_errors() -> None:
     te_x, te_y = _latents((0.0, 5.0), 10, 0.5, 4, seed=1)
     tr_y = tr_y.copy()
     tr_y[:5] = 1  # class 0 keeps 15 training latents
-    with pytest.raises(DensityError, match=r"Class 0 has only 15 training latents but n=16"):
+    with pytest.raises(DensityError, match=r"Class 0 has only 15 reference latents but n=16"):
         one_class_protocol(tr_x, tr_y, te_x, te_y, n=16)
     bad = te_x.copy()
     bad[[1, 2], 0] = np.nan
@@ -140,3 +142,82 @@ def test_protocol_errors() -> None:
         one_class_protocol(tr_x, tr_y, te_x[te_y == 0], te_y[te_y == 0], n=5)
     with pytest.raises(DensityError, match="does not occur"):
         one_class_protocol(tr_x, tr_y, te_x, te_y, n=5, classes=[9])
+
+
+# ---------------------------------------------------------------- official vs split-half
+
+# A hand-built 1-D case (η = 2, l1, inclusive). Training codes: class 0 at 0, 0.5; class 1 at 10,
+# 10.5. Evaluation codes, in file order: first half (4, 4.5 | 10, 10.4), second half (2.5, 5 |
+# 11, 9). Class 0's unseen codes drifted away from its training codes but lie close together.
+TRAIN_Z = np.array([[0.0], [0.5], [10.0], [10.5]])
+TRAIN_Y = np.array([0, 0, 1, 1])
+EVAL_Z = np.array([[4.0], [10.0], [4.5], [10.4], [2.5], [11.0], [5.0], [9.0]])
+EVAL_Y = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+
+
+def test_reference_and_scored_pick_the_protocols_rows() -> None:
+    ref, ref_y, scored, scored_y = reference_and_scored(
+        "official", TRAIN_Z, TRAIN_Y, EVAL_Z, EVAL_Y
+    )
+    assert ref is TRAIN_Z and ref_y is TRAIN_Y and scored is EVAL_Z and scored_y is EVAL_Y
+    ref, ref_y, scored, scored_y = reference_and_scored(
+        "split-half", TRAIN_Z, TRAIN_Y, EVAL_Z, EVAL_Y
+    )
+    np.testing.assert_array_equal(ref.ravel(), [4.0, 10.0, 4.5, 10.4])
+    np.testing.assert_array_equal(scored.ravel(), [2.5, 11.0, 5.0, 9.0])
+    np.testing.assert_array_equal(scored_y, [0, 1, 0, 1])
+    with pytest.raises(DensityError, match="protocol must be one of official, split-half"):
+        reference_and_scored("ours", TRAIN_Z, TRAIN_Y, EVAL_Z, EVAL_Y)
+    with pytest.raises(DensityError, match="too few"):
+        reference_and_scored("split-half", TRAIN_Z, TRAIN_Y, EVAL_Z[:3], EVAL_Y[:3])
+
+
+@pytest.mark.parametrize(
+    ("protocol", "per_class"),
+    [
+        # official, class 0: only 2.5 reaches a training code (|2.5 − 0.5| = 2 ≤ η): counts
+        # in-class (0, 0, 1, 0) vs outliers all 0: 4 wins + 12 ties of 16 pairs = (4 + 6)/16.
+        # class 1: its eval codes are within 2 of both training codes (count 2), others 0.
+        ("official", [0.625, 1.0]),
+        # split-half: class 0 references 4, 4.5 hold 2.5 (|2.5 − 4.5| = 2) and 5 (count 2), and
+        # neither 9 nor 11; class 1 references 10, 10.4 hold 11 and 9 and no class-0 code.
+        ("split-half", [1.0, 1.0]),
+    ],
+)
+def test_official_and_split_half_give_their_hand_computed_aurocs(protocol, per_class) -> None:
+    ref, ref_y, scored, scored_y = reference_and_scored(protocol, TRAIN_Z, TRAIN_Y, EVAL_Z, EVAL_Y)
+    res = one_class_protocol(ref, ref_y, scored, scored_y, n=2, runs=3, scorers=("count",))
+    np.testing.assert_allclose(res.per_class("count"), per_class, rtol=0, atol=1e-12)
+    assert res.mean("count") == pytest.approx(np.mean(per_class), abs=1e-12)
+    assert res.sd("count") == 0.0  # n = whole class: every run draws the same references
+    assert res.n_test == (8 if protocol == "official" else 4)
+
+
+def test_hand_built_counts_agree_with_sklearn() -> None:
+    # the same official class-0 AUROC from hand-listed counts through sklearn
+    counts = [0, 0, 0, 0, 1, 0, 0, 0]  # eval order: 4, 10, 4.5, 10.4, 2.5, 11, 5, 9
+    np.testing.assert_array_equal(ball_count_score(TRAIN_Z[:2], EVAL_Z, eta=2.0), counts)
+    assert roc_auc_score(EVAL_Y == 0, counts) == 0.625
+
+
+# ---------------------------------------------------------------- n choices
+
+
+def test_n_choices_follow_the_rarest_class() -> None:
+    digits_train = {0: 178, 1: 182, 2: 177, 3: 183, 4: 181, 5: 182, 6: 181, 7: 179, 8: 174, 9: 180}
+    got = n_choices(digits_train)
+    assert got.choices == (80, 120) and got.default == 120
+    assert "500" in got.note and "174 codes of class 8" in got.note
+    assert n_choices({0: 600, 1: 500}) == (
+        (80, 120, 500),
+        120,
+        None,
+    )
+    assert n_choices({0: 100, 1: 300}).choices == (80,)
+    assert n_choices({0: 100, 1: 300}).default == 80  # 120 does not fit: the largest that does
+    small = n_choices({0: 45, 1: 43, 2: 47})
+    assert small.choices == (43,) and small.default == 43
+    assert "43 codes of class 1" in small.note
+    none = n_choices({0: 30, 1: 1})
+    assert none.choices == () and none.default is None and "at least 2" in none.note
+    assert n_choices({}).choices == ()

@@ -1,9 +1,11 @@
 """Which samples a config keeps: the "aux"/"eval" halves and the `limit`.
 
 "aux" is the first half and "eval" the second half of the evaluation pool in file order (the test
-split when a dataset ships train and test files: MNIST's 10,000 test images give 5,000 + 5,000,
-the protocol of Hofer et al. 2019); "all" keeps everything. `limit` then keeps the first `limit`
-samples. Two-task sets are split and limited per task, so both tasks always survive.
+split when a dataset ships train and test files: MNIST's 10,000 test images give 5,000 + 5,000);
+"all" keeps everything. The MNIST 5,000 + 5,000 set-up is this project's own: Hofer et al. (ICML
+2019) report no MNIST experiment (their one-class evaluation is on CIFAR-10/100, with the
+autoencoder trained on a training split and the test split scored). `limit` then keeps the
+first `limit` samples. Two-task sets are split and limited per task, so both tasks survive.
 """
 
 from __future__ import annotations

@@ -1,15 +1,22 @@
 """The one-class protocol of Hofer et al. (2019): per class, n in-class latents score the test set.
 
-For each class c and run r: draw n training latents of class c (without replacement, seeded by
-(seed, class position, run)), score every test latent, AUROC with test class c as inliers.
-Results are averaged over runs, then over classes.
+For each class c and run r: draw n reference latents of class c (without replacement, seeded by
+(seed, class position, run)), score every test latent, AUROC with test class c as inliers (ties
+count ½). Results are averaged over runs, then over classes.
+
+Where the references come from is the protocol (`reference_and_scored`):
+- "official" (the authors' evaluation code): references from the autoencoder's TRAINING codes,
+  scored: the whole evaluation split. Unseen codes lie farther from training codes than from each
+  other, and that gap is part of what the score measures.
+- "split-half" (ours, not the paper's): references from the first half of the evaluation split,
+  scored: its second half; references and scored codes are then equally unseen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.svm import OneClassSVM
@@ -27,6 +34,8 @@ from .kde import GaussianKDE
 from .scores import ball_count_score
 
 SCORERS = ("count", "kde", "ocsvm")
+PROTOCOLS = ("official", "split-half")
+PAPER_N = (80, 120, 500)  # the n grid of the official evaluation
 
 
 @dataclass
@@ -44,6 +53,8 @@ class OneClassResult:
     branches: int
     metric: str
     n_test: int
+    protocol: str | None = None  # "official" / "split-half" when a caller says which ran
+    provenance: dict[str, Any] = field(default_factory=dict)  # where references/scored came from
 
     def per_class(self, scorer: str = "count") -> np.ndarray:
         """Mean AUROC over runs for each class, shape (n_classes,)."""
@@ -91,6 +102,8 @@ class OneClassResult:
             "branches": self.branches,
             "metric": self.metric,
             "n_test": self.n_test,
+            "protocol": self.protocol,
+            "provenance": self.provenance,
             "auroc": {k: v.tolist() for k, v in self.auroc.items()},
             "per_class": {k: self.per_class(k).tolist() for k in self.scorers},
             "per_class_sd": {k: self.per_class_sd(k).tolist() for k in self.scorers},
@@ -168,8 +181,8 @@ def one_class_protocol(
         avail = int((y_train == c).sum())
         if avail < n:
             raise DensityError(
-                f"Class {int(c)} has only {avail} training latents but n={n} were requested; "
-                "lower n or supply more training data."
+                f"Class {int(c)} has only {avail} reference latents but n={n} were requested; "
+                f"lower n to at most {avail} or supply more reference data."
             )
 
     if int(seed) != seed or seed < 0:
@@ -207,4 +220,88 @@ def one_class_protocol(
         branches=int(branches),
         metric=metric,
         n_test=len(test),
+    )
+
+
+def check_protocol(protocol: str) -> str:
+    """`protocol` if it is one of PROTOCOLS, else a DensityError naming the choices."""
+    if protocol not in PROTOCOLS:
+        raise DensityError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}.")
+    return protocol
+
+
+def split_half(n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """(pool, scored) indices of the split-half protocol: first half, second half (odd: +1)."""
+    if n_samples < 4:
+        raise DensityError(
+            f"{n_samples} evaluation samples are too few to split into pool and test."
+        )
+    half = n_samples // 2
+    return np.arange(half), np.arange(half, n_samples)
+
+
+def reference_and_scored(
+    protocol: str,
+    train_latents: np.ndarray,
+    train_labels: np.ndarray,
+    eval_latents: np.ndarray,
+    eval_labels: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(reference latents, reference labels, scored latents, scored labels) of a protocol.
+
+    "official": references = the training latents (N_train, D), scored = all eval latents.
+    "split-half": references = first half of the eval latents, scored = their second half
+    (the training latents are not used). Rows are returned as given, no copies made.
+    Raises DensityError for an unknown protocol or fewer than 4 eval latents in split-half.
+    """
+    if check_protocol(protocol) == "official":
+        return train_latents, train_labels, eval_latents, eval_labels
+    pool, scored = split_half(len(eval_latents))
+    return eval_latents[pool], eval_labels[pool], eval_latents[scored], eval_labels[scored]
+
+
+class NChoices(NamedTuple):
+    """The n values a reference pool allows, the one to preselect and why others are missing."""
+
+    choices: tuple[int, ...]  # empty when no n works
+    default: int | None
+    note: str | None  # a sentence when a paper value had to go (or nothing is possible)
+
+
+def n_choices(
+    counts: dict[int, int], grid: Sequence[int] = PAPER_N, preferred: int = 120
+) -> NChoices:
+    """Which n of `grid` every class can draw from `counts` (reference codes per scored class).
+
+    The values of `grid` up to the rarest class's count are offered, `preferred` first choice
+    when it fits, else the largest that fits. When none fits, the rarest count itself is offered
+    (at least 2: the KDE scorer needs two points), with a sentence saying why.
+    """
+    if not counts:
+        return NChoices((), None, "There are no scored classes, so there is nothing to draw.")
+    rare = min(counts, key=lambda c: (counts[c], c))
+    m = int(counts[rare])
+    fits = tuple(int(g) for g in sorted(grid) if g <= m)
+    if fits:
+        dropped = [int(g) for g in sorted(grid) if g > m]
+        note = (
+            None
+            if not dropped
+            else f"n = {' / '.join(map(str, dropped))} is not offered: the reference pool "
+            f"holds only {m} codes of class {rare}, its rarest class."
+        )
+        return NChoices(fits, preferred if preferred in fits else fits[-1], note)
+    if m >= 2:
+        return NChoices(
+            (m,),
+            m,
+            f"The reference pool holds only {m} codes of class {rare} (its rarest class), fewer "
+            f"than the paper's n = {' / '.join(map(str, sorted(grid)))}; n = {m} is offered, "
+            "so that class uses all its codes in every run.",
+        )
+    return NChoices(
+        (),
+        None,
+        f"The reference pool holds {m} code(s) of class {rare}; the protocol needs at least 2 "
+        "per scored class.",
     )
