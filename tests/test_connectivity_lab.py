@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ from corel_core.connectivity_lab.cli import (
     cmd_toy,
 )
 from corel_core.data import load_dataset
+from corel_core.density import DensityError
 from corel_core.models import build_model
 from corel_core.runner import load_trained_model, train_run
 from corel_core.runs import RunStore
@@ -84,27 +86,86 @@ def _count_oracle(train: np.ndarray, test: np.ndarray, eta: float, branches: int
 # ---------------------------------------------------------------- one-class evaluation
 
 
-def test_evaluate_one_class_matches_an_independent_count(tiny_run) -> None:
-    data = load_dataset(DataConfig(name="digits", split="eval"))
-    pool, test = protocol_split(len(data.x))
-    counts = np.bincount(data.y[pool], minlength=10)
+def _encode(run, x: np.ndarray) -> np.ndarray:
+    model = load_trained_model(run)
+    with torch.no_grad():
+        return model.encode(torch.as_tensor(x)).numpy().astype(np.float64)
+
+
+def test_official_protocol_draws_from_the_runs_training_images(tiny_run) -> None:
+    # tiny_run trained on digits 'aux': references = those 898 images, scored = the whole 'eval'
+    train = load_dataset(DataConfig(name="digits", split="aux"))
+    scored = load_dataset(DataConfig(name="digits", split="eval"))
+    counts = np.bincount(train.y, minlength=10)
     n = int(counts.min())  # the rarest class's whole pool is its sample: no random draw there
     result = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0)
-    assert result.classes == tuple(range(10))
+    assert result.protocol == "official"
+    assert result.classes == tuple(range(10)) and result.n_test == len(scored.y) == 899
     for scorer in ("count", "kde", "ocsvm"):
         assert result.auroc[scorer].shape == (10, 2)
         assert np.all((result.auroc[scorer] >= 0) & (result.auroc[scorer] <= 1))
-    model = load_trained_model(tiny_run)
-    with torch.no_grad():
-        z = model.encode(torch.as_tensor(data.x)).numpy().astype(np.float64)
+    rare = int(np.argmin(counts))
+    z_scored = _encode(tiny_run, scored.x)
+    expected = roc_auc_score(
+        scored.y == rare,
+        _count_oracle(_encode(tiny_run, train.x)[train.y == rare], z_scored, 2.0, branches=2),
+    )
+    assert result.auroc["count"][rare, 0] == pytest.approx(expected, abs=1e-9)
+    # split-half references from the eval split's first half would give another number here
+    pool, _ = protocol_split(len(scored.y))
+    other = roc_auc_score(
+        scored.y == rare,
+        _count_oracle(z_scored[pool][scored.y[pool] == rare], z_scored, 2.0, branches=2),
+    )
+    assert abs(other - expected) > 1e-6
+    prov = result.provenance
+    assert prov["reference"]["split"] == "aux" and prov["reference"]["images"] == 898
+    assert prov["scored"]["split"] == "eval" and prov["scored"]["images"] == 899
+    assert prov["scored_in_training"] == 0 and prov["notes"] == []
+    name = oneclass_module.cache_name("digits", "eval", n, 2, 0, 2, "official")
+    assert tiny_run.has_json(name) and name.startswith("oneclass-official-")
+    cached = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0)  # from the run's cache
+    np.testing.assert_array_equal(cached.auroc["count"], result.auroc["count"])
+    assert cached.protocol == "official" and cached.provenance == result.provenance
+
+
+def test_split_half_protocol_matches_an_independent_count(tiny_run) -> None:
+    data = load_dataset(DataConfig(name="digits", split="eval"))
+    pool, test = protocol_split(len(data.x))
+    counts = np.bincount(data.y[pool], minlength=10)
+    n = int(counts.min())
+    result = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0, protocol="split-half")
+    assert result.protocol == "split-half" and result.n_test == len(test)
+    z = _encode(tiny_run, data.x)
     rare = int(np.argmin(counts))
     in_class = z[pool][data.y[pool] == rare]
     scores = _count_oracle(in_class, z[test], 2.0, branches=2)
     expected = roc_auc_score(data.y[test] == rare, scores)
     assert result.auroc["count"][rare, 0] == pytest.approx(expected, abs=1e-9)
-    assert result.n_test == len(test)
-    cached = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0)  # from the run's cache
-    np.testing.assert_array_equal(cached.auroc["count"], result.auroc["count"])
+    # cached under its own name, never served for the official protocol
+    assert tiny_run.has_json(oneclass_module.cache_name("digits", "eval", n, 2, 0, 2, "split-half"))
+    assert oneclass_module.cached_one_class(tiny_run, "digits", n, 2, 0, "eval") is None
+
+
+def test_official_protocol_on_a_run_trained_on_everything(tmp_path: Path) -> None:
+    # digits 'all' (about 180 a class): n = 120 fits, 500 does not, and every scored image is
+    # one the run trained on, which the notes say
+    cfg = replace(
+        tiny_config(),
+        data=DataConfig(name="digits"),
+        train=TrainConfig(epochs=1, batch_size=64, device="cpu"),
+    )
+    run = train_run(cfg, RunStore(tmp_path)).run
+    data = oneclass_module.load_protocol_data(run, "digits", "eval", "official")
+    assert data.counts() == dict(enumerate(np.bincount(load_dataset(cfg.data).y).tolist()))
+    choices = data.choices()
+    assert choices.choices == (80, 120) and choices.default == 120
+    assert data.provenance["scored_in_training"] == 899
+    assert "899 of the 899 scored images are images this run trained on" in data.notes()[0]
+    half = oneclass_module.load_protocol_data(run, "digits", "eval", "split-half")
+    assert half.choices().choices == (43,)  # 43 = the rarest class in the eval split's first half
+    with pytest.raises(DensityError, match="Class 8 has only 174 reference latents but n=500"):
+        evaluate_one_class(run, "digits", n=500, runs=1)
 
 
 def test_evaluate_one_class_rejects_a_dataset_of_another_shape(tiny_run) -> None:
@@ -148,12 +209,21 @@ def test_mnist_protocol_split(mnist_dir: Path, tmp_path: Path, monkeypatch) -> N
         raise LabError("stop after capturing")
 
     monkeypatch.setattr(oneclass_module, "one_class_protocol", spy)
-    with pytest.raises(LabError, match="capturing"):
-        evaluate_one_class(run, "mnist", data_dir=str(mnist_dir), n=5, runs=1)
     labels = _idx_labels(mnist_dir / "t10k-labels-idx1-ubyte.gz")
+    with pytest.raises(LabError, match="capturing"):
+        evaluate_one_class(
+            run, "mnist", data_dir=str(mnist_dir), n=5, runs=1, protocol="split-half"
+        )
     np.testing.assert_array_equal(seen["y_train"], labels[5000:7500])
     np.testing.assert_array_equal(seen["y_test"], labels[7500:10000])
     assert seen["n_train"] == 2500
+    # official: references = what the run trained on ('aux', limit 100 = test images 0..99),
+    # scored = the whole 'eval' half (test images 5,000..9,999)
+    with pytest.raises(LabError, match="capturing"):
+        evaluate_one_class(run, "mnist", data_dir=str(mnist_dir), n=5, runs=1)
+    np.testing.assert_array_equal(seen["y_train"], labels[:100])
+    np.testing.assert_array_equal(seen["y_test"], labels[5000:10000])
+    assert seen["n_train"] == 100
 
 
 # ---------------------------------------------------------------- the toy
@@ -259,10 +329,21 @@ def test_cli_oneclass_json(tiny_run, capsys) -> None:
     assert cmd_oneclass(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["classes"] == [str(c) for c in range(10)] and out["n"] == 20
+    assert out["protocol"] == "official" and out["n_test"] == 899  # the whole eval split
+    assert out["provenance"]["reference"]["split"] == "aux"
     for scorer in ("count", "kde", "ocsvm"):
         per_class = np.array(out["per_class"][scorer])
         assert per_class.shape == (10,) and np.all((per_class >= 0) & (per_class <= 1))
         assert out["mean"][scorer] == pytest.approx(per_class.mean(), abs=1e-3)
+    args = _parser().parse_args(
+        [
+            *("oneclass", "--run", str(tiny_run.path), "--n", "20", "--runs", "1"),
+            *("--protocol", "split-half", "--json", "--quiet"),
+        ]
+    )
+    assert cmd_oneclass(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["protocol"] == "split-half" and out["n_test"] == 450  # the eval split's 2nd half
 
 
 def test_cli_toy_json(tmp_path: Path, capsys) -> None:

@@ -10,6 +10,7 @@ import json
 import sys
 
 from corel_core.density import SCORERS
+from corel_core.density.oneclass import PROTOCOLS
 
 
 def _progress_printer(label: str, quiet: bool):
@@ -30,9 +31,17 @@ def add_oneclass_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "oneclass",
         help="one-class AUROC of a trained run (COREL protocol: count, kde, ocsvm)",
         description=(
-            "Encode the eval split of a dataset with a trained run; per class draw n in-class "
-            "codes from the split's first half and score its second half."
+            "Per class draw n reference codes and score the evaluation split with a trained "
+            "run. --protocol official (default, the authors' code): references from the run's "
+            "own training images, the whole split scored. --protocol split-half (ours): "
+            "references from the split's first half, its second half scored."
         ),
+    )
+    p.add_argument(
+        "--protocol",
+        default="official",
+        choices=list(PROTOCOLS),
+        help="where the reference codes come from (default: official)",
     )
     p.add_argument("--run", required=True, help="run folder or run id")
     p.add_argument("--eval-dataset", help="dataset to evaluate on (default: the run's dataset)")
@@ -89,13 +98,28 @@ def cmd_oneclass(args: argparse.Namespace) -> int:
         seed=args.seed,
         split=args.split,
         progress=_progress_printer("scoring", args.quiet),
+        protocol=args.protocol,
         use_cache=not args.no_cache,
     )
-    table = {"run": run.id, "eval_dataset": dataset, "split": args.split, **result_table(result)}
+    table = {
+        "run": run.id,
+        "eval_dataset": dataset,
+        "split": args.split,
+        **result_table(result),
+        "protocol": args.protocol,
+    }
     if args.json:
         print(json.dumps(table, indent=2))
         return 0
-    print(f"run {run.id} on {dataset} ({args.split}), n = {args.n}, {args.runs} runs")
+    ref, scored = result.provenance["reference"], result.provenance["scored"]
+    print(
+        f"run {run.id}, {args.protocol} protocol, n = {args.n}, {args.runs} runs: references "
+        f"from {ref['dataset']} '{ref['split']}' ({ref['part']}, {ref['images']} images), "
+        f"scored: {scored['dataset']} '{scored['split']}' ({scored['part']}, "
+        f"{scored['images']} images)"
+    )
+    for note in result.provenance.get("notes", []):
+        print(f"note: {note}")
     print("class " + " ".join(f"{s:>8}" for s in SCORERS))
     for i, name in enumerate(table["classes"]):
         print(f"{name:<5} " + " ".join(f"{table['per_class'][s][i]:8.4f}" for s in SCORERS))

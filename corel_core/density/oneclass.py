@@ -178,12 +178,13 @@ def one_class_protocol(
     for c in chosen:
         if c not in test_classes:
             raise DensityError(f"Class {int(c)} does not occur in the test labels.")
-        avail = int((y_train == c).sum())
-        if avail < n:
-            raise DensityError(
-                f"Class {int(c)} has only {avail} reference latents but n={n} were requested; "
-                f"lower n to at most {avail} or supply more reference data."
-            )
+    avail = {int(c): int((y_train == c).sum()) for c in chosen}
+    rare = min(avail, key=lambda c: (avail[c], c))  # name the rarest class: it bounds n
+    if avail[rare] < n:
+        raise DensityError(
+            f"Class {rare} has only {avail[rare]} reference latents but n={n} were requested; "
+            f"lower n to at most {avail[rare]} or supply more reference data."
+        )
 
     if int(seed) != seed or seed < 0:
         raise DensityError(f"seed must be a non-negative integer, not {seed!r}.")
