@@ -1,20 +1,30 @@
 """Frozen configuration dataclasses shared by the app, the CLI and the run store.
 
 One `RunConfig` describes a training run completely; it round-trips through JSON so a run folder,
-a URL and a CLI `--config FILE` all hold the same object.
+a URL and a CLI `--config FILE` all hold the same object. Every leaf field is declared ONCE here
+with its metadata (help, label, unit, bounds, choices, widget hint; see `corel_core.schema`);
+`SETTINGS` lists them, and the `train` flags, the URL parameters, the Train form and validation
+are all derived from it. Rules that tie two fields together are the explicit `__post_init__`
+code below the field checks. What each seed seeds is in the `seed` and `data-seed` help.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class ConfigError(ValueError):
-    """A configuration value a person typed or loaded is not allowed."""
-
+from corel_core.schema import (
+    ConfigError,
+    Interval,
+    Setting,
+    check_fields,
+    replace_settings,
+    setting,
+    walk,
+)
 
 MODEL_KINDS = ("mlp", "linear", "conv", "branch_conv", "vae", "cvae", "cvae_optimal")
 RECONSTRUCTIONS = ("mse", "l1", "bce")
@@ -23,122 +33,266 @@ NOISE_KINDS = ("none", "gaussian", "mask")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "identity")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
+AT_LEAST_0 = Interval(0)
+AT_LEAST_1 = Interval(1)
+POSITIVE = Interval(0, closed="neither")
+SEEDS = Interval(0, 2**32 - 1)  # what numpy, torch and scikit-learn all accept
+
 
 @dataclass(frozen=True)
 class DataConfig:
     """Which dataset to train on and which part of it."""
 
-    name: str = "digits"
-    data_dir: str | None = None
-    split: str = "all"  # "all", "aux" (first half) or "eval" (second half); see data registry
-    limit: int | None = None  # keep at most this many samples (after the split)
-    n_target: int = 100  # size of the small target task for two-task datasets
-    seed: int = 0
+    name: str = setting(
+        "digits",
+        name="dataset",
+        label="Dataset",
+        help="Built-in toys and 8×8 digits need no download; MNIST-family and CIFAR sets are "
+        "read from the data folder or downloaded; uploads are named upload:<file>.",
+        widget="select",
+    )
+    data_dir: str | None = setting(
+        None,
+        label="Data folder",
+        help="Folder holding dataset files (empty: $COREL_DATA_DIR, else ~/.corel/data).",
+    )
+    split: str = setting(
+        "all",
+        label="Split",
+        help="all samples, aux (first half) or eval (second half) of the dataset.",
+        choices=("all", "aux", "eval"),
+    )
+    limit: int | None = setting(
+        None,
+        label="Sample limit",
+        help="Keep at most this many samples after the split (none or 0 in the form = all).",
+        unit="samples",
+        bounds=AT_LEAST_1,
+    )
+    n_target: int = setting(
+        100,
+        label="Target-task size",
+        help="Samples of the small target task of two-task datasets (ignored by the others).",
+        unit="samples",
+        bounds=AT_LEAST_1,
+    )
+    seed: int = setting(
+        0,
+        name="data_seed",
+        label="Data seed",
+        help="Seeds toy/synthetic data generation, the toys' shuffle into aux/eval halves and "
+        "the target subsample of two-task sets; files on disk (digits, MNIST, CIFAR) ignore it.",
+        bounds=SEEDS,
+    )
 
     def __post_init__(self) -> None:
-        if self.split not in ("all", "aux", "eval"):
-            raise ConfigError(f"split must be 'all', 'aux' or 'eval', not {self.split!r}.")
-        if self.limit is not None and self.limit < 1:
-            raise ConfigError("limit must be a positive number of samples.")
+        check_fields(self)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Architecture of the autoencoder family member to build."""
 
-    kind: str = "mlp"
-    latent_dim: int = 2
-    hidden: tuple[int, ...] = (256, 128)
-    activation: str = "relu"
-    branches: int = 1  # latent split into this many independent blocks (branch_conv, mlp)
-    conv_channels: tuple[int, ...] = (32, 64, 128)
-    decoder: str = "auto"  # "bernoulli" (sigmoid output), "gaussian" (identity) or "auto":
-    # bernoulli for images in [0, 1], gaussian for point clouds
+    kind: str = setting(
+        "mlp",
+        name="model",
+        label="Model",
+        help="mlp/linear: dense autoencoders; conv: the lecture's 28×28 conv AE; branch_conv: "
+        "the COREL CIFAR architecture with independent latent branches; vae/cvae/cvae_optimal: "
+        "variational models (cvae needs a two-task dataset).",
+        choices=MODEL_KINDS,
+    )
+    latent_dim: int = setting(
+        2,
+        label="Latent size",
+        help="Dimensions of the code. 2 or 3 can be plotted directly.",
+        bounds=AT_LEAST_1,
+    )
+    hidden: tuple[int, ...] = setting(
+        (256, 128),
+        label="Hidden widths",
+        help="Comma-separated dense layer widths, e.g. 256,128 (empty: one linear map).",
+        bounds=AT_LEAST_1,
+    )
+    activation: str = setting(
+        "relu", label="Activation", help="Nonlinearity between dense layers.", choices=ACTIVATIONS
+    )
+    branches: int = setting(
+        1,
+        label="Latent branches",
+        help="Split the code into this many independent blocks (branch_conv, mlp); the "
+        "connectivity loss is averaged over them (16 in the paper). Must divide the latent size.",
+        bounds=AT_LEAST_1,
+    )
+    conv_channels: tuple[int, ...] = setting(
+        (32, 64, 128),
+        label="Conv channels",
+        help="Comma-separated channel counts of the convolutional encoder (conv, branch_conv).",
+        bounds=AT_LEAST_1,
+    )
+    decoder: str = setting(
+        "auto",
+        label="Decoder",
+        help="bernoulli: sigmoid outputs in [0, 1] (use with bce or mse); gaussian: unbounded "
+        "outputs (mse or l1); auto: bernoulli for images in [0, 1], gaussian for point clouds.",
+        choices=("auto", "bernoulli", "gaussian"),
+    )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
-        if self.kind not in MODEL_KINDS:
+        check_fields(self)
+        if self.latent_dim % self.branches:
             raise ConfigError(
-                f"model kind must be one of {', '.join(MODEL_KINDS)}, not {self.kind!r}."
+                f"branches ({self.branches}) must divide the latent size ({self.latent_dim})."
             )
-        if self.latent_dim < 1:
-            raise ConfigError("latent_dim must be at least 1.")
-        if self.activation not in ACTIVATIONS:
-            raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}.")
-        if self.branches < 1 or self.latent_dim % self.branches:
-            raise ConfigError("branches must be at least 1 and divide latent_dim.")
-        if self.decoder not in ("auto", "bernoulli", "gaussian"):
-            raise ConfigError("decoder must be 'auto', 'bernoulli' or 'gaussian'.")
 
 
 @dataclass(frozen=True)
 class LossConfig:
     """Weights of every loss term; zero switches a term off."""
 
-    reconstruction: str = "mse"
-    recon_weight: float = 1.0  # 0 trains on the other terms alone (the connectivity toy)
-    lambda_conn: float = 0.0  # weight of the connectivity loss (Hofer et al. 2019)
-    eta: float = 2.0  # target death time of the connectivity loss
-    metric: str = "l1"  # distance of the connectivity loss
-    sparse_l1: float = 0.0  # weight of an L1 penalty on the code
-    sparse_kl: float = 0.0  # weight of a KL sparsity penalty on sigmoid code activations
-    sparse_rho: float = 0.05  # target mean activation for the KL sparsity penalty
-    contractive: float = 0.0  # weight of the squared Frobenius norm of the encoder Jacobian
-    beta: float = 1.0  # weight of the KL term of (C)VAEs
-    kl_warmup_epochs: int = 0  # KL weight rises linearly from 0 to beta over these epochs
-    noise: str = "none"  # input corruption of a denoising autoencoder
-    noise_factor: float = 0.5
-    ratio_steps: int = 3  # discriminator passes per model step for the optimal-prior CVAE
+    reconstruction: str = setting(
+        "mse",
+        label="Reconstruction loss",
+        help="mse: squared error; l1: absolute error (the COREL paper); bce: binary "
+        "cross-entropy. Summed per sample, averaged over the batch.",
+        choices=RECONSTRUCTIONS,
+    )
+    recon_weight: float = setting(
+        1.0,
+        label="Reconstruction weight",
+        help="0 trains on the other terms alone (the connectivity toy).",
+        bounds=AT_LEAST_0,
+    )
+    lambda_conn: float = setting(
+        0.0,
+        label="λ (connectivity weight)",
+        help="Weight of the connectivity loss Σ|ε − η| over the 0-dim death times ε of each "
+        "batch (Hofer et al. 2019; 20 in the paper; 0 = off).",
+        bounds=AT_LEAST_0,
+        group="Connectivity",
+    )
+    eta: float = setting(
+        2.0,
+        label="η (target scale)",
+        help="Death times are pulled toward η (2 in the paper: balls of radius 1 just touch).",
+        unit="latent distance",
+        bounds=POSITIVE,
+        group="Connectivity",
+    )
+    metric: str = setting(
+        "l1",
+        label="Distance",
+        help="Distance of the connectivity loss: l1 as in the official code, or l2.",
+        choices=METRICS,
+        group="Connectivity",
+    )
+    sparse_l1: float = setting(
+        0.0, label="L1 sparsity weight", help="Weight of Σ|z| on the code.", bounds=AT_LEAST_0
+    )
+    sparse_kl: float = setting(
+        0.0,
+        label="KL sparsity weight",
+        help="Weight of Σ KL(ρ‖ρ̂) on mean sigmoid code activations.",
+        bounds=AT_LEAST_0,
+    )
+    sparse_rho: float = setting(
+        0.05,
+        label="Sparsity target ρ",
+        help="Target mean activation of each code unit for the KL sparsity penalty.",
+        bounds=Interval(0, 1, closed="neither"),
+    )
+    contractive: float = setting(
+        0.0,
+        label="Contractive weight",
+        help="Weight of the squared Frobenius norm of the encoder Jacobian.",
+        bounds=AT_LEAST_0,
+    )
+    beta: float = setting(
+        1.0,
+        label="β (KL weight)",
+        help="Weight of the KL term of variational models.",
+        bounds=AT_LEAST_0,
+    )
+    kl_warmup_epochs: int = setting(
+        0,
+        label="KL warm-up epochs",
+        help="The KL weight rises linearly from 0 to β over these epochs.",
+        unit="epochs",
+        bounds=AT_LEAST_0,
+    )
+    noise: str = setting(
+        "none",
+        label="Input corruption",
+        help="Denoising: corrupt the input, reconstruct the clean one.",
+        choices=NOISE_KINDS,
+    )
+    noise_factor: float = setting(
+        0.5,
+        label="Noise factor",
+        help="Gaussian: noise standard deviation; mask: fraction of inputs zeroed (at most 1).",
+        bounds=AT_LEAST_0,
+    )
+    ratio_steps: int = setting(
+        3,
+        label="Discriminator steps",
+        help="Discriminator passes per model step for the optimal-prior CVAE.",
+        bounds=AT_LEAST_0,
+    )
 
     def __post_init__(self) -> None:
-        if self.reconstruction not in RECONSTRUCTIONS:
-            raise ConfigError(f"reconstruction must be one of {', '.join(RECONSTRUCTIONS)}.")
-        if self.metric not in METRICS:
-            raise ConfigError("metric must be 'l1' or 'l2'.")
-        if self.noise not in NOISE_KINDS:
-            raise ConfigError(f"noise must be one of {', '.join(NOISE_KINDS)}.")
-        if self.eta <= 0:
-            raise ConfigError("eta must be positive.")
-        for name in (
-            "recon_weight",
-            "lambda_conn",
-            "sparse_l1",
-            "sparse_kl",
-            "contractive",
-            "beta",
-            "noise_factor",
-        ):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must not be negative.")
+        check_fields(self)
+        if self.noise == "mask" and self.noise_factor > 1:
+            raise ConfigError(
+                f"with mask noise the noise factor is a fraction in [0, 1], "
+                f"not {self.noise_factor!r}."
+            )
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings."""
 
-    epochs: int = 10
-    batch_size: int = 100
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    seed: int = 0
-    device: str = "auto"
-    drop_last: bool = True
-    lr_milestones: tuple[
-        int, ...
-    ] = ()  # epochs at which the learning rate is multiplied by lr_gamma
-    lr_gamma: float = 0.1
+    epochs: int = setting(10, label="Epochs", help="Passes over the data.", bounds=AT_LEAST_1)
+    batch_size: int = setting(
+        100,
+        label="Batch size b",
+        help="Also the size of each point cloud whose persistence the connectivity loss shapes "
+        "(100 in the paper).",
+        unit="samples",
+        bounds=Interval(2),
+    )
+    lr: float = setting(1e-3, label="Learning rate", help="Adam step size.", bounds=POSITIVE)
+    weight_decay: float = setting(
+        0.0, label="Weight decay", help="Adam's L2 weight decay.", bounds=AT_LEAST_0
+    )
+    seed: int = setting(
+        0,
+        label="Seed",
+        help="Seeds the initial weights, the batch order, input-noise draws and the "
+        "preview/latent-cache subsample; the data has its own data seed. Same seeds and "
+        "settings give the same run.",
+        bounds=SEEDS,
+    )
+    device: str = setting(
+        "auto", label="Device", help="auto picks cuda > mps > cpu.", choices=DEVICES
+    )
+    drop_last: bool = setting(
+        True, label="Drop last batch", help="Skip a final batch smaller than the batch size."
+    )
+    lr_milestones: tuple[int, ...] = setting(
+        (),
+        label="LR milestones",
+        help="Comma-separated epochs at which the learning rate is multiplied by the decay "
+        "factor (empty: constant).",
+        unit="epochs",
+        bounds=AT_LEAST_1,
+    )
+    lr_gamma: float = setting(
+        0.1, label="LR decay factor", help="LR multiplier at each milestone.", bounds=POSITIVE
+    )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lr_milestones", tuple(int(m) for m in self.lr_milestones))
-        if self.epochs < 1:
-            raise ConfigError("epochs must be at least 1.")
-        if self.batch_size < 2:
-            raise ConfigError("batch_size must be at least 2.")
-        if not self.lr > 0:
-            raise ConfigError("the learning rate must be positive.")
-        if self.device not in DEVICES:
-            raise ConfigError(f"device must be one of {', '.join(DEVICES)}.")
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -149,8 +303,20 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    name: str = ""  # optional human label; the run id is made by the run store
-    preset: str = ""  # name of the lesson/preset this run came from, if any
+    name: str = setting(
+        "", label="Run name (optional)", help="A label shown in the run list.", group="Run"
+    )
+    preset: str = setting(
+        "",
+        label="Start from a preset",
+        help="The ready-made configuration (lesson) this run starts from; the other settings "
+        "override it. Empty: the defaults.",
+        widget="select",
+        group="Run",
+    )
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (tuples become lists)."""
@@ -194,6 +360,14 @@ class RunConfig:
                 kwargs[key] = value
         return dataclasses.replace(self, **kwargs)
 
+    def with_texts(self, texts: Mapping[str, str]) -> RunConfig:
+        """Copy with settings written as text (CLI arguments, URL parameters) by public name."""
+        return replace_settings(self, {setting_named(n): t for n, t in texts.items()}, parse=True)
+
+    def texts_changed_from(self, base: RunConfig) -> dict[str, str]:
+        """{public name: text} of every setting whose value differs from `base`'s."""
+        return {s.name: s.format(s.get(self)) for s in SETTINGS if s.get(self) != s.get(base)}
+
 
 def _build(cls: type, value: Any, section: str) -> Any:
     if not isinstance(value, dict):
@@ -206,3 +380,18 @@ def _build(cls: type, value: Any, section: str) -> Any:
         return cls(**value)
     except TypeError as exc:
         raise ConfigError(f"bad value in {section!r}: {exc}") from exc
+
+
+_GROUPS = {"data": "Data", "model": "Model", "loss": "Loss", "train": "Optimiser"}
+#: Every leaf setting of a RunConfig, in declaration order; the form group defaults to the section.
+SETTINGS: tuple[Setting, ...] = tuple(
+    dataclasses.replace(s, group=s.group or _GROUPS[s.path[0]]) for s in walk(RunConfig)
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting_named(name: str) -> Setting:
+    """The setting with public name `name` (e.g. 'lambda-conn'); `ConfigError` if none."""
+    if name not in _BY_NAME:
+        raise ConfigError(f"unknown setting {name!r}; the settings are: {', '.join(_BY_NAME)}.")
+    return _BY_NAME[name]
