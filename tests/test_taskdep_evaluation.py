@@ -18,6 +18,7 @@ from corel_core.taskdep.evaluation import (
     importance_log_likelihoods,
     target_accuracy,
 )
+from corel_core.taskdep.priors import LearnedPrior, MixturePrior, StandardNormalPrior
 
 torch.set_num_threads(1)
 
@@ -81,21 +82,24 @@ def test_conditional_linear_gaussian_uses_the_task():
     np.testing.assert_allclose(est, oracle, atol=2e-4)
 
 
-def _quadrature(model, x: np.ndarray, task: int | None, optimal: bool = False) -> float:
+def _quadrature(model, x: np.ndarray, task: int | None, ratio=None) -> float:
     """ln ∫ p(x|z,s) N(z;0,1) [exp T(z)] dz for a 1-D latent, by adaptive quadrature."""
-    model = copy.deepcopy(model).double()  # float64 so quad sees a smooth integrand
+    model = None if model is None else copy.deepcopy(model).double()  # float64 for quad
+    ratio = None if ratio is None else copy.deepcopy(ratio).double().eval()
     xt = torch.as_tensor(x[None], dtype=torch.float64)
     tt = None if task is None else torch.tensor([task])
 
     def log_integrand(z: float) -> float:
         zt = torch.tensor([[z]], dtype=torch.float64)
         with torch.no_grad():
-            logits = model.decode_logits(zt, tt)
-            val = -torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, xt, reduction="sum"
-            ).item()
-            if optimal:
-                val += model.ratio(zt).item()
+            val = 0.0
+            if model is not None:
+                logits = model.decode_logits(zt, tt)
+                val = -torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits, xt, reduction="sum"
+                ).item()
+            if ratio is not None:
+                val += ratio(zt).item()
         return val + stats.norm.logpdf(z)
 
     shift = log_integrand(0.0)  # keep exp() in range
@@ -114,22 +118,63 @@ def test_bernoulli_importance_sampling_matches_quadrature():
     np.testing.assert_allclose(est, oracle, atol=0.02)
 
 
-def test_optimal_prior_adds_exp_t_to_the_prior():
+def test_learned_prior_is_normalised_and_scores_like_quadrature():
+    """p(z)·e^T/Z_T: ln Z_T and ln p(x|s) both against 1-D quadrature (Z_T ≠ 1 on purpose)."""
     torch.manual_seed(1)
     ratio = RatioEstimator(1, hidden=(16,), dropout=0.0)
+    with torch.no_grad():
+        ratio.net[-1].bias.add_(0.7)  # shifts ln Z_T by 0.7: an unnormalised T would be off
     model = OptimalPriorCVAE((5,), 1, n_tasks=2, hidden=(8,), ratio=ratio).eval()
+    log_z = _quadrature(None, np.zeros(0), None, ratio=ratio)  # ln ∫ N(z) e^T(z) dz
+    prior = LearnedPrior(ratio, 1, n_samples=200_000, seed=3)
+    assert prior.log_normaliser == pytest.approx(log_z, abs=4 * prior.normaliser["se"] + 1e-3)
     x = (np.random.default_rng(4).random((2, 5)) > 0.5).astype(np.float32)
     task = np.array([0, 1])
     both = importance_log_likelihoods(
-        model, x, task, k=20000, batch_size=1, priors=("standard", "optimal")
+        model,
+        x,
+        task,
+        k=20000,
+        batch_size=1,
+        priors={"standard": StandardNormalPrior(), "learned": prior},
     )
     for i in range(2):
-        assert both["standard"][i] == pytest.approx(
-            _quadrature(model, x[i], int(task[i])), abs=0.02
-        )
-        assert both["optimal"][i] == pytest.approx(
-            _quadrature(model, x[i], int(task[i]), optimal=True), abs=0.02
-        )
+        s = int(task[i])
+        assert both["standard"][i] == pytest.approx(_quadrature(model, x[i], s), abs=0.02)
+        oracle = _quadrature(model, x[i], s, ratio=ratio) - log_z
+        assert both["learned"][i] == pytest.approx(oracle, abs=0.02)
+
+
+def test_mixture_prior_likelihood_matches_the_closed_form_gaussian_mixture():
+    """x|z ~ N(Wz + b, I), z ~ Σ_m π_m N(μ_m, Σ_m) ⇒ p(x) = Σ_m π_m N(x; Wμ_m + b, WΣ_mWᵀ + I).
+
+    The prior is a MixturePrior over 3 "training codes"; the encoder is a fixed Gaussian proposal
+    (not the posterior, which is a mixture), so only K (large) makes the IS estimate converge.
+    """
+    w, b, _ = _linear_gaussian(seed=5)
+    d, dim = w.shape[1], w.shape[0]
+    centres = np.array([[-2.0, 0.5], [1.5, 1.0], [0.0, -2.5]])
+    logvar = np.log(np.array([[0.3, 0.5], [0.2, 0.2], [0.6, 0.1]]))
+    prior = MixturePrior(centres, logvar)
+    model = VAE((dim,), d, hidden=(), decoder="gaussian")
+    pinv = np.linalg.pinv(w)
+    _set(model.mu_head, pinv, -pinv @ b)  # proposal N(W⁺(x − b), I): wider than the posterior
+    _set(model.logvar_head, np.zeros((d, dim)), np.zeros(d))
+    _set(model.decoder[0], w, b)
+    rng = np.random.default_rng(6)
+    x = (centres[rng.integers(0, 3, 6)] @ w.T + b + rng.normal(size=(6, dim))).astype(np.float32)
+    comps = [
+        stats.multivariate_normal(w @ m + b, w @ np.diag(np.exp(lv)) @ w.T + np.eye(dim))
+        for m, lv in zip(centres, logvar, strict=True)
+    ]
+    oracle = np.log(np.mean([c.pdf(x) for c in comps], axis=0))
+    est = importance_log_likelihoods(model, x, None, k=300_000, batch_size=1, priors={"q": prior})
+    np.testing.assert_allclose(est["q"], oracle, atol=0.02)
+    # the same samples under N(0, I) give the plain linear-Gaussian marginal instead
+    std = importance_log_likelihood(model, x, None, k=300_000, batch_size=1, seed=1)
+    np.testing.assert_allclose(
+        std, stats.multivariate_normal(b, w @ w.T + np.eye(dim)).logpdf(x), atol=0.02
+    )
 
 
 def test_k1_is_an_elbo_sample_and_large_k_is_above_the_elbo():
@@ -150,7 +195,9 @@ def test_evaluation_rejects_bad_input():
     model = VAE((4,), 2, hidden=(8,))
     x = np.zeros((3, 4), dtype=np.float32)
     with pytest.raises(EvaluationError):
-        importance_log_likelihoods(model, x, None, priors=("optimal",))
+        importance_log_likelihoods(model, x, None, priors={})
+    with pytest.raises(EvaluationError):
+        importance_log_likelihoods(model, x, None, priors={"bad": object()})
     with pytest.raises(EvaluationError):
         importance_log_likelihood(model, x, np.zeros(2, dtype=np.int64))
     with pytest.raises(EvaluationError):
