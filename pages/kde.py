@@ -1,9 +1,12 @@
 """KDE: bandwidth rules, density maps and the one-class protocol on a run's latent codes.
 
 Bandwidth rules side by side show why one global bandwidth fails when cluster scales differ;
-the one-class section runs the COREL protocol (ball counts of radius η against KDE and OC-SVM)
-as a background job, so the page stays responsive and shows progress while it works. Finished
-evaluations are cached in the run folder, so a reload shows them at once.
+the one-class section runs the COREL protocol (ball counts of radius η against KDE and OC-SVM),
+official (references from the run's training images) or split-half (ours), as a background
+job, so the page stays responsive and shows progress while it works. The n choices come from
+the data (only values every class can draw); finished evaluations are cached in the run folder
+per protocol, so a reload shows them at once. The Evaluate button is only ever disabled with a
+caption saying why.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from corel_core.connectivity_lab import (
     evaluate_one_class,
     kde_views,
 )
+from corel_core.connectivity_lab.oneclass import load_protocol_data
 from corel_core.data import list_datasets
 from corel_core.density import SCORERS
+from corel_core.density.oneclass import PROTOCOLS
 from corel_core.runs import RunStore
 from corel_core.training import default_manager
 from corel_core.training.trainer import BatchInfo
@@ -139,14 +144,49 @@ def poll_job() -> None:
     st.rerun()
 
 
+PROTOCOL_LABELS = {
+    "official": "official (references from the run's training images)",
+    "split-half": "split-half (ours: references from the split's first half)",
+}
+
+
+@st.cache_data(show_spinner="Reading the evaluation data…", max_entries=32)
+def cached_plan(
+    root: str, run_id: str, dataset: str, split: str, protocol: str, data_dir: str | None
+) -> dict:
+    """n choices, provenance and notes of a protocol on a run (loads data, encodes nothing)."""
+    data = load_protocol_data(RunStore(root).get(run_id), dataset, split, protocol, data_dir)
+    choices = data.choices()
+    return {
+        "choices": list(choices.choices),
+        "default": choices.default,
+        "note": choices.note,
+        "notes": data.notes(),
+        "provenance": data.provenance,
+    }
+
+
+def _where(provenance: dict) -> str:
+    """One sentence: where references were drawn from and what was scored."""
+    ref, scored = provenance["reference"], provenance["scored"]
+    return (
+        f"References: {ref['dataset']} split '{ref['split']}' ({ref['part']}, "
+        f"{ref['images']} images); scored: {scored['dataset']} split '{scored['split']}' "
+        f"({scored['part']}, {scored['images']} images)."
+    )
+
+
 def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
     """Controls, background evaluation and results of the one-class protocol."""
     st.header("One-class scoring")
     st.markdown(
-        "Per class, n codes of that class (drawn from the **first half** of the evaluation "
-        "split) score every code of the **second half**: *count* = number of l1 balls of radius "
-        "η holding it (per branch, the official score), *kde* = Scott KDE log density, *ocsvm* = "
-        "one-class SVM. AUROC with the class as inliers, mean over runs then classes."
+        "Per class, n codes of that class score every scored code: *count* = number of l1 balls "
+        "of radius η holding it (per branch, the official score), *kde* = Scott KDE log density, "
+        "*ocsvm* = one-class SVM. AUROC with the class as inliers, mean over runs then classes. "
+        "**Official** protocol (the authors' code): the n codes come from the images the run "
+        "**trained** on and the whole evaluation split is scored. **Split-half** (ours): they "
+        "come from the split's first half and its second half is scored, so references and "
+        "scored codes are equally unseen; that hides how far unseen codes lie from training codes."
     )
     run_id = st.selectbox(
         "Run",
@@ -157,6 +197,14 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
     )
     cfg = store.get(run_id).config
     names = list_datasets()
+    protocol = st.radio(
+        "Protocol",
+        list(PROTOCOLS),
+        format_func=PROTOCOL_LABELS.get,
+        horizontal=True,
+        key="kde.oc_protocol",
+        help="Official = Hofer et al.'s evaluation code; split-half = this lab's earlier variant.",
+    )
     c1, c2, c3, c4, c5 = st.columns(5)
     dataset = c1.selectbox(
         "Evaluation dataset",
@@ -169,15 +217,32 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
         "Split",
         ["eval", "all", "aux"],
         key="kde.oc_split",
-        help="MNIST protocol: train on 'aux' (first 5,000 test images), "
-        "evaluate on 'eval' (last 5,000).",
+        help="The split that is scored. MNIST protocol: train on 'aux' (first 5,000 test "
+        "images), evaluate on 'eval' (last 5,000).",
     )
+    data_dir = st.text_input(
+        "Data folder",
+        cfg.data.data_dir or "",
+        key=f"kde.oc_dir.{run_id}",
+        help="Folder with the dataset files; empty = the default data folder.",
+    )
+    try:
+        plan = cached_plan(
+            str(store.root), run_id, dataset, split, protocol, data_dir or cfg.data.data_dir
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+        plan = None
+    choices = plan["choices"] if plan else []
+    if choices and st.session_state.get("kde.oc_n") not in choices:
+        st.session_state["kde.oc_n"] = plan["default"]  # the data changed: preselect a fit
     n = c3.selectbox(
         "n per class",
-        [80, 120, 500],
-        index=1,
+        choices,
         key="kde.oc_n",
-        help="In-class samples per class (the paper's grid: 80, 120, 500).",
+        disabled=not choices,
+        help="Reference codes per class (the paper's grid: 80, 120, 500; only values every "
+        "class can draw are offered).",
     )
     reps = c4.number_input(
         "Runs",
@@ -188,41 +253,59 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
         help="Repetitions with fresh in-class samples (the paper uses 5).",
     )
     seed = c5.number_input("Seed", 0, 10_000, 0, key="kde.oc_seed", help="Seed of the draws.")
-    data_dir = st.text_input(
-        "Data folder",
-        cfg.data.data_dir or "",
-        key=f"kde.oc_dir.{run_id}",
-        help="Folder with the dataset files; empty = the default data folder.",
-    )
+    if plan:
+        st.caption(_where(plan["provenance"]))
+        for note in ([plan["note"]] if plan["note"] else []) + plan["notes"]:
+            st.caption(note)
     if err := st.session_state.pop("kde.job_error", None):
         st.error(err)
-    params = {
-        "eval_dataset": dataset,
-        "data_dir": data_dir or None,
-        "n": int(n),
-        "runs": int(reps),
-        "seed": int(seed),
-        "split": split,
-    }
-    run = store.get(run_id)
-    try:
-        result = cached_one_class(run, dataset, int(n), int(reps), int(seed), split)
-    except ValueError as exc:
-        st.error(str(exc))
-        result = None
+    result = None
+    reason = None
+    if plan is None:
+        reason = "Nothing to evaluate until the problem above is fixed."
+    elif not choices:
+        reason = plan["note"]
+    else:
+        params = {
+            "eval_dataset": dataset,
+            "data_dir": data_dir or None,
+            "n": int(n),
+            "runs": int(reps),
+            "seed": int(seed),
+            "split": split,
+            "protocol": protocol,
+        }
+        try:
+            result = cached_one_class(
+                store.get(run_id), dataset, int(n), int(reps), int(seed), split, protocol
+            )
+        except ValueError as exc:
+            st.error(str(exc))
+        if result is not None:
+            reason = (
+                "Already evaluated with these settings: the result below is read from the run "
+                "folder. Change a setting to evaluate again."
+            )
     if JOB_KEY in st.session_state:
         poll_job()
-    elif st.button(
-        "Evaluate",
-        icon=":material/play_arrow:",
-        key="kde.oc_go",
-        disabled=result is not None,
-        help="Runs in the background; cached in the run folder once done.",
-    ):
-        submit_job(run_id, params)
-        st.rerun()
+    else:
+        if st.button(
+            "Evaluate",
+            icon=":material/play_arrow:",
+            key="kde.oc_go",
+            disabled=reason is not None,
+            help=reason or "Runs in the background; cached in the run folder once done.",
+        ):
+            submit_job(run_id, params)
+            st.rerun()
+        if reason is not None:
+            st.caption(reason)
     if result is None:
         return
+    st.markdown(
+        f"**{result.protocol or 'unnamed'} protocol**, n = {result.n}, {result.runs} runs, "
+        f"{result.n_test} scored codes: mean ± sd over runs of the class-mean AUROC."
+    )
     rows = [
         {
             "scorer": r["scorer"],
