@@ -72,6 +72,12 @@ def _check_input(x: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _all_identical(x: np.ndarray) -> bool:
+    """True when every row equals the first up to float64 rounding of the codes' magnitude."""
+    scale = max(1.0, float(np.abs(x).max()))
+    return float(np.ptp(x, axis=0).max()) <= 1e-12 * scale
+
+
 def _pad(coords: np.ndarray, k: int) -> np.ndarray:
     if coords.shape[1] >= k:
         return coords
@@ -182,7 +188,16 @@ def project(
 
     used = dict(params)
     evr = None
-    if method == "raw":
+    if method != "raw" and _all_identical(data):
+        # PCA's variance ratio is 0/0 and t-SNE's PCA init divides by a zero spread (a segfault
+        # in scikit-learn's Barnes-Hut code): every method maps identical codes to one point.
+        coords, note = np.zeros((data.shape[0], k)), ""
+        evr = np.zeros(min(k, data.shape[1])) if method == "pca" else None
+        notes.append(
+            f"All {data.shape[0]:,} codes are identical (a collapsed encoder?): every point is "
+            "drawn at the origin."
+        )
+    elif method == "raw":
         coords, note = _raw(data, k, used)
     elif method == "pca":
         coords, evr, note = _pca(data, k, used, seed)

@@ -122,3 +122,34 @@ def test_cache_key_stable_and_sensitive() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip() == key
+
+
+def test_identical_codes_give_one_point_in_every_method() -> None:
+    """A collapsed encoder: t-SNE used to segfault (PCA init / zero spread), PCA gave NaN ratios.
+
+    Runs in a child process so that a regression shows as a failed test, not a dead test runner.
+    """
+    code = """
+import numpy as np
+from corel_core.embedding import project
+cases = [np.zeros((5, 2)), np.full((40, 3), 1e5), np.tile([[0.3, -2.0, 7.0]], (60, 1))]
+for x in cases:
+    for m in ("pca", "umap", "tsne"):
+        p = project(x, m)
+        assert p.coords.shape == (len(x), 2), p.coords.shape
+        assert np.all(p.coords == 0), m
+        assert "identical" in p.note, p.note
+        if m == "pca":
+            assert np.array_equal(p.explained_variance_ratio, np.zeros(2))
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
+
+
+def test_two_distinct_codes_still_projected() -> None:
+    x = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0]]), 20, axis=0)
+    p = project(x, "pca")
+    np.testing.assert_allclose(p.explained_variance_ratio, [1.0, 0.0], atol=1e-12)
+    assert "identical" not in p.note
