@@ -10,53 +10,62 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from corel_core.config import ConfigError, RunConfig
+from corel_core.config import SETTINGS, ConfigError, RunConfig
 from corel_core.connectivity_lab.cli import (
     add_oneclass_parser,
     add_toy_parser,
     cmd_oneclass,
     cmd_toy,
 )
+from corel_core.schema import Setting
 from corel_core.taskdep.cli import add_taskdep_parser, cmd_taskdep
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train one run and print its folder on the last line")
-    p.add_argument("--config", type=Path, help="a RunConfig JSON file; flags below override it")
-    p.add_argument("--preset", help="start from a named preset (see `lessons --list`)")
-    p.add_argument("--dataset", help="dataset name, e.g. digits, mnist, three_gaussians")
-    p.add_argument("--data-dir", help="directory holding dataset files")
-    p.add_argument("--split", choices=["all", "aux", "eval"])
-    p.add_argument("--limit", type=int, help="keep at most this many samples")
-    p.add_argument(
-        "--model", choices=["mlp", "linear", "conv", "branch_conv", "vae", "cvae", "cvae_optimal"]
+    p = sub.add_parser(
+        "train",
+        help="train one run and print its folder on the last line",
+        description="Train one run. Every RunConfig setting is a flag below; the Train page "
+        "takes the same names as URL parameters (?lambda-conn=20&seed=3).",
     )
-    p.add_argument("--latent-dim", type=int)
-    p.add_argument("--hidden", help="comma-separated hidden widths, e.g. 256,128")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--reconstruction", choices=["mse", "l1", "bce"])
-    p.add_argument("--lambda-conn", type=float, help="weight λ of the connectivity loss")
-    p.add_argument("--eta", type=float, help="target death time η of the connectivity loss")
-    p.add_argument("--metric", choices=["l1", "l2"], help="distance of the connectivity loss")
-    p.add_argument("--branches", type=int, help="independent latent branches")
-    p.add_argument("--name", help="a label for the run")
+    p.add_argument("--config", type=Path, help="a RunConfig JSON file; flags below override it")
     p.add_argument("--runs-dir", help="run store directory (default ~/.corel/runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted or stopped run")
+    group = p.add_argument_group("settings", "one per RunConfig field, applied after --config")
+    for s in SETTINGS:
+        group.add_argument(s.flag, metavar=_metavar(s), help=_flag_help(s))
+
+
+def _metavar(s: Setting) -> str:
+    if s.choices:
+        return "{" + ",".join(s.choices) + "}"
+    return {"ints": "N,N,...", "bool": "{true,false}", "int": "INT", "float": "X"}.get(
+        s.kind, "TEXT"
+    )
+
+
+def _flag_help(s: Setting) -> str:
+    default = "" if s.default in ("", None) else f" Default: {s.format(s.default)}."
+    return (s.describe() + default).replace("%", "%%")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """Merge --preset, --config and individual flags (in that order) into one RunConfig."""
-    if args.preset:
+    """Start from --preset (else the defaults), or --config FILE, then apply every setting flag.
+
+    Flags take text exactly like the Train page's URL parameters of the same name.
+    """
+    texts = {
+        s.name: getattr(args, s.name.replace("-", "_"))
+        for s in SETTINGS
+        if getattr(args, s.name.replace("-", "_")) is not None
+    }
+    preset = texts.pop("preset", "")
+    if preset:
         from corel_core.presets import get_preset
 
-        config = get_preset(args.preset).config
+        config = get_preset(preset).config
     else:
         config = RunConfig()
     if args.config:
@@ -64,40 +73,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             config = RunConfig.from_json(args.config.read_text())
         except OSError as exc:
             raise ConfigError(f"cannot read the configuration file {args.config}: {exc}") from exc
-    overrides: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "loss": {}, "train": {}}
-    flag_map = {
-        "dataset": ("data", "name"),
-        "data_dir": ("data", "data_dir"),
-        "split": ("data", "split"),
-        "limit": ("data", "limit"),
-        "model": ("model", "kind"),
-        "latent_dim": ("model", "latent_dim"),
-        "branches": ("model", "branches"),
-        "epochs": ("train", "epochs"),
-        "batch_size": ("train", "batch_size"),
-        "lr": ("train", "lr"),
-        "seed": ("train", "seed"),
-        "device": ("train", "device"),
-        "reconstruction": ("loss", "reconstruction"),
-        "lambda_conn": ("loss", "lambda_conn"),
-        "eta": ("loss", "eta"),
-        "metric": ("loss", "metric"),
-    }
-    for flag, (section, field) in flag_map.items():
-        value = getattr(args, flag)
-        if value is not None:
-            overrides[section][field] = value
-    if args.hidden is not None:
-        try:
-            overrides["model"]["hidden"] = tuple(int(h) for h in args.hidden.split(",") if h)
-        except ValueError:
-            raise ConfigError("--hidden must be comma-separated integers, e.g. 256,128") from None
-    if args.seed is not None:
-        overrides["data"]["seed"] = args.seed
-    sections = {k: v for k, v in overrides.items() if v}
-    if args.name:
-        sections["name"] = args.name  # type: ignore[assignment]
-    return config.replace(**sections)
+    return config.with_texts(texts)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -268,9 +268,9 @@ class TrainConfig:
     seed: int = setting(
         0,
         label="Seed",
-        help="Seeds the initial weights, the batch order, input-noise draws and the "
-        "preview/latent-cache subsample; the data has its own data seed. Same seeds and "
-        "settings give the same run.",
+        help="Seeds the initial weights, the batch order, the draws during training (input "
+        "noise, VAE samples) and the preview/latent-cache subsample; the data has its own data "
+        "seed. Same seeds and settings give the same run.",
         bounds=SEEDS,
     )
     device: str = setting(
