@@ -1,11 +1,14 @@
 """Shared pieces of the I(S;Z) estimators: the result type, the error type and input checks.
 
 S is a discrete label (task or class), Z a continuous code; 0 <= I(S;Z) <= H(S) <= ln K in nats.
+Z means codes drawn from the encoder, z ~ q(z|x) (see `sample_posterior`); an estimate computed on
+posterior means mu(x) instead is I(S;mu), a different quantity, and is labelled so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +25,9 @@ class MIEstimate:
 
     ``low``/``high`` are ``value -/+ 1.96 se``; ``normalized`` is ``value / h_s`` with ``h_s`` the
     plug-in entropy of the labels, useful when H(S) is tiny (a 100-point target task).
+    ``quantity`` says what was measured: "I(S;Z)" on sampled codes or "I(S;mu)" on posterior
+    means. ``details`` holds extra numbers of the same run, e.g. the logistic cross-check of the
+    classifier bound ("logistic", "logistic_se") or the unclipped kNN value ("unclipped").
     """
 
     value: float
@@ -33,6 +39,8 @@ class MIEstimate:
     note: str
     se: float
     n_used: int
+    quantity: str = "I(S;Z)"
+    details: Mapping[str, float] = field(default_factory=dict)
 
 
 def entropy_of_labels(s: np.ndarray) -> float:
@@ -46,13 +54,25 @@ def entropy_of_labels(s: np.ndarray) -> float:
 
 
 def make_estimate(
-    terms: np.ndarray, h_s: float, method: str, note: str, value: float | None = None
+    terms: np.ndarray,
+    h_s: float,
+    method: str,
+    note: str,
+    value: float | None = None,
+    *,
+    se: float | None = None,
+    quantity: str = "I(S;Z)",
+    details: Mapping[str, float] | None = None,
 ) -> MIEstimate:
-    """Build an `MIEstimate` from per-sample terms whose mean is the estimate (se = std/sqrt(n))."""
+    """Build an `MIEstimate` from per-sample terms whose mean is the estimate (se = std/sqrt(n)).
+
+    ``value`` and ``se`` override the mean and standard error of ``terms`` when given.
+    """
     terms = np.asarray(terms, dtype=np.float64)
     n = terms.size
     val = float(terms.mean()) if value is None else float(value)
-    se = float(terms.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    if se is None:
+        se = float(terms.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     return MIEstimate(
         value=val,
         low=val - Z_95 * se,
@@ -61,9 +81,63 @@ def make_estimate(
         h_s=h_s,
         method=method,
         note=note,
-        se=se,
+        se=float(se),
         n_used=n,
+        quantity=quantity,
+        details=dict(details or {}),
     )
+
+
+CODE_KINDS = {"samples": "I(S;Z)", "means": "I(S;mu)"}
+
+
+def quantity_of(codes: str) -> str:
+    """Map the ``codes`` keyword ("samples" or "means") to the quantity it measures."""
+    if codes not in CODE_KINDS:
+        raise MIError(
+            f"codes must be 'samples' (z ~ q(z|x)) or 'means' (posterior means), not {codes!r}."
+        )
+    return CODE_KINDS[codes]
+
+
+def means_prefix(codes: str) -> str:
+    """A sentence for notes of estimates computed on posterior means (empty for samples)."""
+    if codes == "means":
+        return "Computed on posterior means: this is I(S;mu), not I(S;Z) of sampled codes. "
+    return ""
+
+
+def check_groups(groups: np.ndarray | None, labels: np.ndarray) -> np.ndarray | None:
+    """Return ``groups`` re-coded as 0..G-1 (int64), or None; one label per group required.
+
+    ``groups[i]`` names the data point that sample i was drawn from (several draws z ~ q(z|x) of
+    one point share a group); ``labels`` are the samples' labels re-coded as 0..K-1.
+    """
+    if groups is None:
+        return None
+    arr = np.asarray(groups).reshape(-1)
+    if arr.shape[0] != labels.shape[0]:
+        raise MIError(f"groups has {arr.shape[0]} entries but there are {labels.shape[0]} codes.")
+    _, gid = np.unique(arr, return_inverse=True)
+    gid = gid.reshape(-1).astype(np.int64)
+    first = np.full(gid.max() + 1, -1, dtype=np.int64)
+    first[gid] = labels
+    if (first[gid] != labels).any():
+        raise MIError("Every group (the draws of one data point) must carry a single label.")
+    return gid
+
+
+def group_means(values: np.ndarray, gid: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` within each group 0..G-1."""
+    sums = np.bincount(gid, weights=values)
+    return sums / np.bincount(gid)
+
+
+def group_labels(labels: np.ndarray, gid: np.ndarray) -> np.ndarray:
+    """The label of each group 0..G-1 (groups carry one label, see `check_groups`)."""
+    out = np.empty(gid.max() + 1, dtype=labels.dtype)
+    out[gid] = labels
+    return out
 
 
 def check_codes(z: np.ndarray, name: str = "z") -> np.ndarray:
