@@ -221,21 +221,6 @@ def denoise_examples(
     return noisy, reconstruct(model, noisy, task)
 
 
-def selected_rows(points: list[dict[str, Any]] | None) -> list[int]:
-    """Latents rows picked in a plotly selection event (their `customdata`), in click order."""
-    rows: list[int] = []
-    for point in points or []:
-        value = point.get("customdata")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value is None:
-            continue
-        row = int(value)
-        if row not in rows:
-            rows.append(row)
-    return rows
-
-
 def runs_with_latents(store: RunStore) -> list[RunSummary]:
     """The store's run summaries (newest first) whose folders hold latents.npz."""
     out = []
@@ -262,5 +247,4 @@ __all__ = [
     "load_images_for_run",
     "prior_samples",
     "runs_with_latents",
-    "selected_rows",
 ]

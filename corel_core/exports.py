@@ -1,6 +1,6 @@
 """Things to take away from a run: its latents as CSV and a Python snippet that trains it again.
 
-Figures export themselves (PNG/SVG from plotly's toolbar, see `FIGURE_CONFIG`); configs are
+Figures export themselves (PNG/SVG from plotly's toolbar, see `figure_config`); configs are
 `RunConfig.to_json()`.
 """
 
@@ -13,13 +13,6 @@ import numpy as np
 
 from corel_core.config import RunConfig
 from corel_core.runs import Run
-
-#: plotly chart config for `st.plotly_chart(..., config=FIGURE_CONFIG)`: the toolbar's camera
-#: button downloads the figure at 2× scale; use `figure_config("svg")` for vector output.
-FIGURE_CONFIG: dict[str, Any] = {
-    "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "filename": "corel-figure", "scale": 2},
-}
 
 
 def figure_config(fmt: str = "png", filename: str = "corel-figure") -> dict[str, Any]:
@@ -94,7 +87,6 @@ def reproduce_snippet(config: RunConfig) -> str:
 
 
 __all__ = [
-    "FIGURE_CONFIG",
     "figure_config",
     "latents_table",
     "latents_to_csv",

@@ -22,12 +22,12 @@ from corel_core.explorer import (
     load_images_for_run,
     prior_samples,
     runs_with_latents,
-    selected_rows,
 )
 from corel_core.exports import figure_config, latents_to_csv, reproduce_snippet
 from corel_core.runner import load_trained_model, reconstruct
 from corel_core.runs import RunStore
 from pages._guard import through_app
+from ui.charts import selected_rows
 
 through_app()
 

@@ -14,7 +14,6 @@ from corel_core import plots
 from corel_core.analysis import ComparisonError, deep_vs_pca, linear_ae_vs_pca
 from corel_core.config import DataConfig
 from corel_core.data import load_dataset
-from corel_core.exports import FIGURE_CONFIG
 from corel_core.launch import preview_of, submit_training
 from corel_core.lessons import LESSON_GROUPS, latest_run, lesson_result
 from corel_core.presets import PRESETS
@@ -23,6 +22,7 @@ from corel_core.runs import RunStore
 from corel_core.stacked import train_stacked
 from corel_core.training import JobError, default_manager
 from pages._guard import through_app
+from ui.charts import FIGURE_CONFIG
 
 through_app()
 

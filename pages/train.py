@@ -10,19 +10,33 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.config import ConfigError, RunConfig
+from corel_core.config import ConfigError, RunConfig, setting_named
 from corel_core.data import DataError, list_datasets, list_uploads, save_upload
 from corel_core.launch import preview_of, submit_training
 from corel_core.presets import PRESETS
-from corel_core.train_form import FIELDS, GROUPS, config_from_values, values_from_config
 from corel_core.training import JobError, default_manager
-from corel_core.urlstate import config_from_params, config_to_params
 from pages._guard import through_app
-
-through_app()
+from ui.train_form import (
+    EXPANDED,
+    GROUPS,
+    check_options,
+    config_from_values,
+    key_of,
+    render_group,
+    render_setting,
+    values_from_config,
+)
+from ui.urlstate import config_from_params, config_to_params
 
 JOB_KEY = "train.job_id"
+DATASET_KEY = key_of(setting_named("dataset"))
+PRESET_KEY = key_of(setting_named("preset"))
 manager = default_manager()
+
+
+def select_options() -> dict[str, list[str]]:
+    """Options of the select settings whose choices are not fixed in the schema."""
+    return {"dataset": [*list_datasets(), *list_uploads()], "preset": ["", *PRESETS]}
 
 
 def load_into_form(config: RunConfig) -> None:
@@ -36,37 +50,20 @@ def keep_upload() -> None:
     if uploaded is None:
         return
     try:
-        st.session_state["form.data.name"] = save_upload(uploaded.name, uploaded.getvalue())
+        st.session_state[DATASET_KEY] = save_upload(uploaded.name, uploaded.getvalue())
     except DataError as exc:
         st.session_state["train.upload_error"] = str(exc)
 
 
 def apply_preset() -> None:
-    name = st.session_state["train.preset"]
-    if name in PRESETS:
+    """Fill the form with the chosen preset (a callback: runs before the widgets are drawn)."""
+    name = st.session_state[PRESET_KEY]
+    if name in PRESETS:  # "(custom)" keeps the values and only drops the preset's name
         load_into_form(PRESETS[name].config)
 
 
-# First visit in this browser session: the URL (if any) decides the starting values.
-if "form.data.name" not in st.session_state:
-    try:
-        load_into_form(config_from_params(dict(st.query_params)))
-    except ConfigError as exc:
-        st.warning(f"Ignoring the link's settings: {exc}")
-        load_into_form(RunConfig())
-
-st.title("Train")
-st.selectbox(
-    "Start from a preset",
-    ["(custom)", *PRESETS],
-    key="train.preset",
-    on_change=apply_preset,
-    help="Fill the form with a ready-made configuration; you can still change every field.",
-)
-
-choices = {"data.name": (*list_datasets(), *list_uploads())}
-form_col, live_col = st.columns([1, 2], gap="large")
-with form_col:
+def form(options: dict[str, list[str]]) -> RunConfig | None:
+    """Draw the form from the schema; the RunConfig it describes, or None (error shown)."""
     # The callback runs before this rerun draws the form, so a kept upload is already selected.
     st.file_uploader(
         "Upload a dataset",
@@ -80,43 +77,47 @@ with form_col:
     if upload_error:
         st.error(f"That file was not used: {upload_error}")
     for group in GROUPS:
-        with st.expander(group, expanded=group in ("Data", "Model", "Optimiser")):
-            for field in (f for f in FIELDS if f.group == group):
-                options = choices.get(f"{field.section}.{field.name}", field.choices)
-                if field.kind == "choice":
-                    st.selectbox(field.label, options, key=field.key, help=field.help)
-                elif field.kind == "ints":
-                    st.text_input(field.label, key=field.key, help=field.help)
-                elif field.kind == "int":
-                    st.number_input(
-                        field.label,
-                        key=field.key,
-                        help=field.help,
-                        step=1,
-                        min_value=field.minimum,
-                        max_value=field.maximum,
-                    )
-                else:
-                    st.number_input(
-                        field.label,
-                        key=field.key,
-                        help=field.help,
-                        format="%g",
-                        min_value=field.minimum,
-                        max_value=field.maximum,
-                    )
-    config: RunConfig | None = None
+        with st.expander(group, expanded=group in EXPANDED):
+            render_group(group, options)
     try:
-        config = config_from_values(dict(st.session_state))
-        st.query_params.from_dict(config_to_params(config))
+        config = config_from_values(st.session_state)
     except ConfigError as exc:
         st.error(str(exc))
-    st.text_input("Run name (optional)", key="train.name", help="A label shown in the run list.")
-    if st.button(
-        "Start training", type="primary", disabled=config is None, icon=":material/play_arrow:"
-    ):
-        config = config.replace(name=st.session_state.get("train.name", "") or "")
-        st.session_state[JOB_KEY] = submit_training(config).id
+        return None
+    st.query_params.from_dict(config_to_params(config))  # the address bar reproduces the form
+    return config
+
+
+def main() -> None:
+    through_app()
+    # First visit in this browser session: the URL (if any) decides the starting values.
+    options = select_options()
+    if DATASET_KEY not in st.session_state:
+        try:
+            linked = config_from_params(st.query_params.to_dict())
+            check_options(linked, options)
+            load_into_form(linked)
+        except ConfigError as exc:
+            st.warning(f"Ignoring the link's settings: {exc}")
+            load_into_form(RunConfig())
+
+    st.title("Train")
+    render_setting(
+        setting_named("preset"),
+        options["preset"],
+        on_change=apply_preset,
+        format_func=lambda name: name or "(custom)",
+    )
+    form_col, live_col = st.columns([1, 2], gap="large")
+    with form_col:
+        config = form(options)
+        render_setting(setting_named("name"))
+        if st.button(
+            "Start training", type="primary", disabled=config is None, icon=":material/play_arrow:"
+        ):
+            st.session_state[JOB_KEY] = submit_training(config).id
+    with live_col:
+        live_panel()
 
 
 def job_controls(job_id: str, status: str) -> None:
@@ -184,5 +185,4 @@ def live_panel() -> None:
         st.plotly_chart(fig, key="live.preview")
 
 
-with live_col:
-    live_panel()
+main()

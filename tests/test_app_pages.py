@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from corel_core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.config import SETTINGS, DataConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.runner import train_run
 from corel_core.runs import RunStore
 from corel_core.training import default_manager
+from ui.train_form import key_of
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -43,7 +44,9 @@ def test_home_lists_the_pages(runs_dir: Path) -> None:
 
 def test_train_page_has_every_control_with_help(runs_dir: Path) -> None:
     at = open_page("pages/train.py")
-    labels = {w.label for w in [*at.selectbox, *at.number_input, *at.text_input]}
+    widgets = [*at.selectbox, *at.number_input, *at.text_input, *at.checkbox]
+    assert {w.key for w in widgets} >= {key_of(s) for s in SETTINGS}  # one per setting
+    labels = {w.label for w in widgets}
     for needed in (
         "Dataset",
         "Model",
@@ -55,13 +58,13 @@ def test_train_page_has_every_control_with_help(runs_dir: Path) -> None:
         "η (target scale)",
     ):
         assert needed in labels
-    assert all(w.help for w in [*at.selectbox, *at.number_input])
+    assert all(w.help for w in widgets)
     assert any(b.label == "Start training" for b in at.button)
 
 
 def test_train_page_preset_fills_the_form(runs_dir: Path) -> None:
     at = open_page("pages/train.py")
-    at.selectbox(key="train.preset").select("toy_connectivity").run()
+    at.selectbox(key="form.preset").select("toy_connectivity").run()
     assert at.selectbox(key="form.data.name").value == "three_gaussians"
     assert at.number_input(key="form.loss.lambda_conn").value == pytest.approx(1.0)
     assert at.number_input(key="form.train.batch_size").value == 50
@@ -92,6 +95,47 @@ def test_train_page_reads_settings_from_the_url(runs_dir: Path) -> None:
     at.run()
     assert at.number_input(key="form.train.seed").value == 17
     assert at.selectbox(key="form.data.name").value == "circles"
+
+
+def test_train_page_link_sets_every_kind_of_widget_and_is_rewritten(runs_dir: Path) -> None:
+    link = {
+        "activation": "tanh",
+        "decoder": "gaussian",
+        "noise": "gaussian",
+        "noise-factor": "0.2",
+        "name": "from a link",
+        "hidden": "16,8",
+        "drop-last": "false",
+        "limit": "300",
+        "data-seed": "4",
+    }
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/train.py")
+    at.query_params.update(link)
+    at.run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="form.model.activation").value == "tanh"
+    assert at.selectbox(key="form.model.decoder").value == "gaussian"
+    assert at.number_input(key="form.loss.noise_factor").value == pytest.approx(0.2)
+    assert at.text_input(key="form.name").value == "from a link"
+    assert at.text_input(key="form.model.hidden").value == "16,8"
+    assert at.checkbox(key="form.train.drop_last").value is False
+    assert at.number_input(key="form.data.limit").value == 300
+    assert at.number_input(key="form.data.seed").value == 4
+    shown = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert shown == link  # the page writes the same link back
+
+
+def test_train_page_refuses_a_bad_link_with_a_sentence(runs_dir: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/train.py")
+    at.query_params.update({"eta": "0", "epochs": "4"})
+    at.run()
+    assert not at.exception
+    assert any("greater than 0" in w.value and "eta" in w.value for w in at.warning)
+    assert at.number_input(key="form.train.epochs").value == 10  # the whole link is ignored
 
 
 def test_runs_page_empty_store(runs_dir: Path) -> None:

@@ -117,10 +117,7 @@ def test_denoise_examples(tiny_run):
     np.testing.assert_allclose(cleaned, reconstruct(model, noisy, None), atol=1e-6)
 
 
-def test_selected_rows_and_run_listing(tiny_run):
-    points = [{"customdata": 4}, {"customdata": [7]}, {"customdata": 4}, {"x": 1}]
-    assert explorer.selected_rows(points) == [4, 7]
-    assert explorer.selected_rows(None) == []
+def test_run_listing(tiny_run):
     store = RunStore(tiny_run.path.parent)
     store.create(RunConfig())  # no latents: not listed
     assert [s.id for s in explorer.runs_with_latents(store)] == [tiny_run.id]
