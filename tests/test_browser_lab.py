@@ -2,7 +2,8 @@
 
 One test walks the way a person would: train λ = 20 and λ = 0 from the Train page (watching the
 death-time panel), compare them on the Persistence page, run the toy there, then look at
-bandwidths and run the one-class protocol on the Density page. Seeds 700/701 tell these runs apart.
+bandwidths and run the one-class protocol (official defaults, then split-half) on the Density
+page. Seeds 700/701 tell these runs apart.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def wait_for_titles(page, wanted: dict[str, int], timeout: float = 120.0) -> lis
 def train_from_the_page(page, url: str, lam: float, seed: int) -> list[str]:
     """Start a digits run from the Train page's URL form; returns the live panel's plot titles."""
     page.goto(
-        f"{url}/train?dataset=digits&model=mlp&latent=4&epochs=3&lambda={lam:g}&eta=2&seed={seed}"
+        f"{url}/train?dataset=digits&model=mlp&latent-dim=4&epochs=3"
+        f"&lambda-conn={lam:g}&eta=2&seed={seed}"
     )
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("completed, epoch 3/3").first.wait_for(timeout=120_000)
@@ -109,20 +111,50 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     )
     page.screenshot(path=str(shots / "lab-toy.png"), full_page=True)
 
-    # Density: bandwidth rules for the two newest runs, then the one-class protocol on λ = 20.
+    # Density: bandwidth rules for the two newest runs, then the one-class protocol on λ = 20
+    # with the page's defaults: official protocol, split 'eval', n = 120 (digits has about 180
+    # images a class, so n = 500 is not offered, and the page says why).
     page.goto(f"{url}/kde")
     page.get_by_role("heading", name="Density", exact=True).wait_for()
     seen = wait_for_titles(page, {"One bandwidth for all codes": 1, "Scott KDE on": 2})
     pick_option(page, "Run", ours[20.0])
-    pick_option(page, "Split", "all")
-    pick_option(page, "n per class", "80")
-    page.get_by_role("button", name="Evaluate").click()
+    page.get_by_text("n = 500 is not offered").first.wait_for(state="attached")
+    evaluate = page.get_by_role("button", name="Evaluate")
+    assert evaluate.is_enabled()
+    evaluate.click()
     seen = wait_for_titles(page, {"ROC, class": 1}, timeout=180)
     page.get_by_text("mean AUROC").first.wait_for(state="attached")  # the summary table
+    page.get_by_text("official protocol").first.wait_for(state="attached")
     page.screenshot(path=str(shots / "lab-density.png"), full_page=True)
-    cached = list((runs_dir / ours[20.0] / "extra").glob("oneclass-digits-all-n80-r5-*.json"))
+    cached = list(
+        (runs_dir / ours[20.0] / "extra").glob("oneclass-official-digits-eval-n120-r5-*.json")
+    )
     assert len(cached) == 1, "the one-class result should be cached in the run folder"
-    auroc = json.loads(cached[0].read_text())["auroc"]
-    print({scorer: round(float(np.mean(values)), 3) for scorer, values in auroc.items()})
-    assert all(0.5 < float(np.mean(values)) <= 1.0 for values in auroc.values()), auroc
+    official = json.loads(cached[0].read_text())
+    assert official["protocol"] == "official" and official["n_test"] == 899
+    assert official["provenance"]["reference"]["images"] == 1797  # the run trained on all
+    means = {s: round(float(np.mean(v)), 3) for s, v in official["auroc"].items()}
+    print("official", means)
+    assert all(0.0 <= m <= 1.0 for m in means.values()) and means["kde"] > 0.5, means
+    # evaluated: the button is disabled, and a caption says why
+    page.get_by_text("Already evaluated with these settings").first.wait_for(state="attached")
+    assert page.get_by_role("button", name="Evaluate").is_disabled()
+
+    # split-half (ours): the first half of 'eval' holds 43 to 47 digits a class, so n = 43
+    page.get_by_text("split-half (ours", exact=False).first.click()
+    page.get_by_text("fewer than the paper's n = 80 / 120 / 500").first.wait_for(state="attached")
+    evaluate = page.get_by_role("button", name="Evaluate")
+    evaluate.wait_for()
+    assert evaluate.is_enabled()
+    evaluate.click()
+    page.get_by_text("split-half protocol").first.wait_for(state="attached", timeout=180_000)
+    wait_for_titles(page, {"ROC, class": 1}, timeout=180)
+    page.screenshot(path=str(shots / "lab-density-split-half.png"), full_page=True)
+    cached = list(
+        (runs_dir / ours[20.0] / "extra").glob("oneclass-split-half-digits-eval-n43-r5-*.json")
+    )
+    assert len(cached) == 1, "the split-half result is cached under its own name"
+    half = json.loads(cached[0].read_text())
+    assert half["protocol"] == "split-half" and half["n_test"] == 450
+    print("split-half", {s: round(float(np.mean(v)), 3) for s, v in half["auroc"].items()})
     page.close()

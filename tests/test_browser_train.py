@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +23,8 @@ CURVE_POINTS_JS = """
 
 
 def test_five_epochs_on_digits_from_the_browser(app_server: dict, page) -> None:
-    # The URL sets the form (query parameters are bound to the main controls).
-    page.goto(f"{app_server['url']}/train?dataset=digits&model=mlp&latent=2&epochs=5&seed=3")
+    # The URL sets the form (every setting is a query parameter named like its CLI flag).
+    page.goto(f"{app_server['url']}/train?dataset=digits&model=mlp&latent-dim=2&epochs=5&seed=3")
     page.get_by_role("button", name="Start training").click()
 
     seen: list[int] = []
@@ -48,3 +51,90 @@ def test_five_epochs_on_digits_from_the_browser(app_server: dict, page) -> None:
     assert len(recon) == 5
     assert recon[-1] < recon[0], f"reconstruction loss did not fall: {recon}"
     page.screenshot(path=str(app_server["runs_dir"].parent / "train-page.png"), full_page=True)
+
+
+LINK = {
+    "dataset": "moons",
+    "limit": "300",
+    "data-seed": "4",
+    "hidden": "16,8",
+    "activation": "tanh",
+    "decoder": "gaussian",
+    "reconstruction": "l1",
+    "lambda-conn": "0.5",
+    "eta": "1.5",
+    "metric": "l2",
+    "sparse-l1": "0.01",
+    "noise": "gaussian",
+    "noise-factor": "0.1",
+    "epochs": "2",
+    "batch-size": "50",
+    "lr": "0.005",
+    "weight-decay": "0.0001",
+    "seed": "11",
+    "device": "cpu",
+    "drop-last": "false",
+    "lr-milestones": "1",
+    "lr-gamma": "0.5",
+    "name": "linked run",
+}
+EXPECTED = RunConfig(  # LINK written out by hand, field by field
+    data=DataConfig(name="moons", limit=300, seed=4),
+    model=ModelConfig(hidden=(16, 8), activation="tanh", decoder="gaussian"),
+    loss=LossConfig(
+        reconstruction="l1",
+        lambda_conn=0.5,
+        eta=1.5,
+        metric="l2",
+        sparse_l1=0.01,
+        noise="gaussian",
+        noise_factor=0.1,
+    ),
+    train=TrainConfig(
+        epochs=2,
+        batch_size=50,
+        lr=0.005,
+        weight_decay=0.0001,
+        seed=11,
+        device="cpu",
+        drop_last=False,
+        lr_milestones=(1,),
+        lr_gamma=0.5,
+    ),
+    name="linked run",
+)
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def test_a_link_with_non_default_settings_reproduces_them_in_a_new_tab(
+    app_server: dict, browser
+) -> None:
+    query = "&".join(f"{k}={v}".replace(" ", "%20").replace(",", "%2C") for k, v in LINK.items())
+    first = browser.new_page()
+    first.goto(f"{app_server['url']}/train?{query}")
+    first.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    deadline = time.time() + 30  # the page writes the form's settings back into the address
+    while query_of(first.url) != LINK and time.time() < deadline:
+        time.sleep(0.2)
+    assert query_of(first.url) == LINK
+    link = first.url
+    first.close()
+
+    second = browser.new_page()  # a new tab: a new session that knows only the link
+    second.set_default_timeout(60_000)
+    second.goto(link)
+    second.get_by_role("button", name="Start training").click()
+    second.get_by_text("completed, epoch 2/2").first.wait_for(timeout=120_000)
+    runs = [
+        p
+        for p in app_server["runs_dir"].iterdir()
+        if json.loads((p / "config.json").read_text())["name"] == "linked run"
+    ]
+    assert len(runs) == 1
+    assert RunConfig.from_json((runs[0] / "config.json").read_text()) == EXPECTED
+    assert query_of(second.url) == LINK
+    second.screenshot(path=str(app_server["runs_dir"].parent / "train-link.png"), full_page=True)
+    second.close()

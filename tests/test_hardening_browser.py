@@ -119,8 +119,8 @@ def test_eight_sessions_train_at_once_and_the_app_stays_responsive(
         tab = browser.new_page()
         tab.set_default_timeout(120_000)
         tab.goto(
-            f"{app_server['url']}/train?dataset=moons&model=mlp&latent=2&hidden=16"
-            f"&epochs=4&batch=10&seed={seed}"
+            f"{app_server['url']}/train?dataset=moons&model=mlp&latent-dim=2&hidden=16"
+            f"&epochs=4&batch-size=10&seed={seed}"
         )
         pages.append(tab)
     for tab in pages:
