@@ -16,6 +16,7 @@ from corel_core.topology import (
     death_stats,
     vr0_persistence,
 )
+from corel_core.topology.diagrams import diagrams
 
 torch.set_num_threads(1)
 
@@ -138,3 +139,32 @@ def test_deaths_returned_with_the_loss_match_vr0_persistence() -> None:
         ref = vr0_persistence(z[:, 2 * k : 2 * k + 2], "l2").deaths
         torch.testing.assert_close(deaths[k], ref, rtol=1e-12, atol=0)
     assert loss.item() == pytest.approx(float((deaths - 2.0).abs().sum(dim=1).mean()))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("metric", ["l1", "l2"])
+def test_low_precision_codes_give_loss_and_gradient_in_their_dtype(
+    dtype: torch.dtype, metric: str
+) -> None:
+    """float16 / bfloat16 codes: the value is the float64 loss of the rounded codes, in dtype."""
+    torch.manual_seed(3)
+    z = torch.randn(30, 4).to(dtype).requires_grad_()
+    value = connectivity_loss(z, 2.0, metric=metric)
+    value.backward()
+    assert value.dtype == dtype and z.grad is not None and z.grad.dtype == dtype
+    expected = oracle_loss(z.detach().to(torch.float64).numpy(), 2.0, metric)
+    assert float(value) == pytest.approx(expected, rel=torch.finfo(dtype).eps * 4)
+    persistence = vr0_persistence(z)
+    assert persistence.deaths.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_low_precision_diagrams(dtype: torch.dtype) -> None:
+    torch.manual_seed(4)
+    z = torch.randn(40, 3).to(dtype)
+    out = diagrams(z, max_dim=1, metric="l2")
+    expected = ripser.ripser(z.to(torch.float64).numpy(), maxdim=1)["dgms"]
+    want = np.float16 if dtype == torch.float16 else np.float32
+    for k in (0, 1):
+        assert out[k].dtype == want
+        np.testing.assert_allclose(out[k], expected[k].astype(want), rtol=1e-3)

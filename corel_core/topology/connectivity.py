@@ -37,7 +37,6 @@ def branch_blocks(z: Tensor, branches: int) -> list[Tensor]:
     return list(torch.split(z, z.shape[1] // int(branches), dim=1))
 
 
-_KERNEL_DTYPES = (np.float32, np.float64)
 
 
 def check_branches(z: Tensor, branches: int) -> None:
@@ -57,8 +56,10 @@ def check_branches(z: Tensor, branches: int) -> None:
 
 def _host_array(z: Tensor) -> np.ndarray:
     """Detached cpu numpy view (a copy only off the cpu) of z, float32/float64, for the kernel."""
-    x = z.detach().numpy(force=True)
-    return x if x.dtype in _KERNEL_DTYPES else x.astype(np.float64)
+    host = z.detach()
+    if host.dtype not in (torch.float32, torch.float64):  # float16 / bfloat16 (numpy has no bf16)
+        host = host.to(torch.float64)
+    return host.numpy(force=True)
 
 
 def check_eta(eta: float) -> float:

@@ -50,6 +50,25 @@ def subsample_indices(n: int, max_points: int, seed: int = 0) -> np.ndarray:
     return np.sort(rng.choice(n, size=max_points, replace=False))
 
 
+def _as_float64(points: object) -> tuple[np.ndarray, np.dtype]:
+    """A float64 numpy copy of array-like or tensor `points` and the float dtype to return."""
+    if hasattr(points, "detach"):  # a torch tensor; bfloat16 has no numpy equivalent
+        import torch
+
+        tensor = points.detach().cpu()
+        out = np.dtype(np.float32) if tensor.dtype == torch.bfloat16 else None
+        points = tensor.to(torch.float64).numpy() if out is not None else tensor.numpy()
+    else:
+        out = None
+    raw = np.asarray(points)
+    if out is None:
+        out = raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.dtype(np.float64)
+    try:
+        return raw.astype(np.float64), out
+    except (TypeError, ValueError) as exc:
+        raise TopologyError(f"points must be numeric, not {raw.dtype}.") from exc
+
+
 def diagrams(
     points: np.ndarray,
     max_dim: int = 1,
@@ -60,9 +79,12 @@ def diagrams(
     """Vietoris–Rips diagrams H0..H_max_dim of an (n, d) array as a `Diagrams` dict.
 
     Deaths are full distances (the Rips convention of ripser, gudhi and vr0_persistence).
+    ``points`` may be a numpy array or a torch tensor of any float dtype (float16 and bfloat16
+    included); births and deaths are computed in float64 and returned in the input's float dtype
+    (bfloat16, which numpy lacks, comes back as float32).
     """
     check_metric(metric)
-    arr = np.asarray(points, dtype=np.float64)
+    arr, out_dtype = _as_float64(points)
     if arr.ndim != 2:
         raise TopologyError(f"points must be a 2-D array (n × d), got shape {arr.shape}.")
     if isinstance(max_dim, bool) or not isinstance(max_dim, (int, np.integer)):
@@ -85,10 +107,10 @@ def diagrams(
     indices = subsample_indices(n_total, int(max_points), seed)
     sample = arr[indices]
     if len(sample) == 0:
-        by_dim = {k: np.empty((0, 2)) for k in range(max_dim + 1)}
+        by_dim = {k: np.empty((0, 2), dtype=out_dtype) for k in range(max_dim + 1)}
         return Diagrams(by_dim, 0, n_total, indices)
     from ripser import ripser  # heavy import, only when diagrams are asked for
 
     dgms = ripser(sample, maxdim=int(max_dim), metric=RIPSER_METRICS[metric])["dgms"]
-    by_dim = {k: np.asarray(dgms[k], dtype=np.float64).reshape(-1, 2) for k in range(max_dim + 1)}
+    by_dim = {k: np.asarray(dgms[k], dtype=out_dtype).reshape(-1, 2) for k in range(max_dim + 1)}
     return Diagrams(by_dim, len(indices), n_total, indices)
