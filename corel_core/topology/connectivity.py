@@ -37,8 +37,6 @@ def branch_blocks(z: Tensor, branches: int) -> list[Tensor]:
     return list(torch.split(z, z.shape[1] // int(branches), dim=1))
 
 
-
-
 def check_branches(z: Tensor, branches: int) -> None:
     """TopologyError unless z is a float (b, D) tensor that `branches` cuts into equal blocks."""
     if not isinstance(z, Tensor) or not z.is_floating_point():
