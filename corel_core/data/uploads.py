@@ -41,7 +41,8 @@ def save_upload(filename: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_B
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
-        load_user_data(tmp, max_bytes=max_bytes)  # raises DataError: the temp file is removed
+        # errors name the person's file, not the temp file; a DataError removes the temp file
+        load_user_data(tmp, max_bytes=max_bytes, name=filename)
         os.replace(tmp, folder / stored)
     finally:
         if os.path.exists(tmp):
