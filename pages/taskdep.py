@@ -8,11 +8,13 @@ experiments live next to the runs and are reopened from the list, bound to the U
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from corel_core import plots
 from corel_core.config import ConfigError
 from corel_core.embedding import project
+from corel_core.plots.mi import likelihood_figure, ratio_fidelity_bars
 from corel_core.taskdep import (
     MODEL_LABELS,
     TASK_PAIRS,
@@ -42,7 +44,8 @@ with st.expander("The two theorems", expanded=False):
         r"= I(S;Z)+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)+\sum_k \pi_k\, I(X;Z\mid S=k)"
     )
     st.markdown(
-        "Pushing q(z) toward p(z) also pushes I(S;Z) down: the CVAE is pressed to forget the task."
+        "With the fixed prior p(z) = N(0, I), the term KL(q(z)‖p(z)) trades against I(S;Z): "
+        "the N(0, I) prior is one *cause* of the task dependency a CVAE's code keeps, not a cure."
     )
     st.markdown("**Theorem 2**: with the prior set to q(z) the bound only gets better,")
     st.latex(
@@ -52,22 +55,37 @@ with st.expander("The two theorems", expanded=False):
     st.markdown("and the regulariser becomes I((X,S);Z): no term trades against I(S;Z).")
 
 # -- controls --------------------------------------------------------------------------------
+DEFAULT = TaskDepConfig()  # the page starts from the experiment's own defaults
 sources = sorted({s for s, _ in TASK_PAIRS})
 cols = st.columns(5)
-source = cols[0].selectbox("Source task", sources, key="td.source")
+source = cols[0].selectbox(
+    "Source task",
+    sources,
+    index=sources.index(DEFAULT.source) if DEFAULT.source in sources else 0,
+    key="td.source",
+)
 targets = sorted(t for s, t in TASK_PAIRS if s == source)
-target = cols[1].selectbox("Target task", targets, key="td.target")
+target = cols[1].selectbox(
+    "Target task",
+    targets,
+    index=targets.index(DEFAULT.target) if DEFAULT.target in targets else 0,
+    key="td.target",
+)
 n_target = cols[2].number_input(
     "Target images",
     10,
     1000,
-    100,
+    DEFAULT.n_target,
     step=10,
     key="td.n_target",
     help="Training images of the target task.",
 )
-seeds = cols[3].number_input("Seeds", 1, 10, 3, key="td.seeds", help="Repeats with seeds 0..N-1.")
-epochs = cols[4].number_input("Epochs", 1, 200, 20, key="td.epochs", help="Per model and seed.")
+seeds = cols[3].number_input(
+    "Seeds", 1, 10, len(DEFAULT.seeds), key="td.seeds", help="Repeats with seeds 0..N-1."
+)
+epochs = cols[4].number_input(
+    "Epochs", 1, 200, DEFAULT.epochs, key="td.epochs", help="Per model and seed."
+)
 config = None
 try:
     config = TaskDepConfig(
@@ -122,6 +140,43 @@ def progress_panel(exp_id: str) -> None:
         st.warning("No live job computes this experiment (the app may have restarted).")
 
 
+def show_fidelity(result: TaskDepResult) -> None:
+    """T's fidelity: a warning when it recovers < 90 % of KL(q(z)‖p(z)), and the per-seed bars."""
+    per_seed = report.fidelity_per_seed(result)
+    if not per_seed:
+        return
+    ok, note = report.fidelity_note(result)
+    if ok:
+        st.success(note, icon=":material/check:")
+    else:
+        st.warning(note, icon=":material/warning:")
+    pairs = {name: (f["e_q_t"], f["kl_exact"]) for name, f in per_seed.items()}
+    st.plotly_chart(ratio_fidelity_bars(pairs))
+    st.caption(report.METRIC_HELP["ratio_fidelity"])
+
+
+def show_comparison(result: TaskDepResult) -> None:
+    """One sentence: over how many seeds the optimal prior beat the CVAE on both measures."""
+    cmp = report.comparison(result)
+    if not cmp["seeds"]:
+        return
+    n = cmp["seeds"]
+    st.markdown(
+        f"**Optimal prior vs CVAE**, per seed: held-out I(S;Z) lower in {cmp['mi_lower']}/{n} "
+        f"(mixture bound) and {cmp['mi_classifier_lower']}/{n} (classifier bound); target "
+        f"log-likelihood under its own prior higher in {cmp['ll_higher']}/{n}."
+    )
+
+
+def numbers_table(result: TaskDepResult) -> pd.io.formats.style.Styler:
+    """All numbers; a "≤ 0" bound keeps its raw value as a hover tooltip."""
+    shown = pd.DataFrame(report.table_rows(result, with_help=True))
+    raw = pd.DataFrame(report.table_raw(result)).reindex(columns=shown.columns)
+    tips = raw.where(shown == report.NO_EVIDENCE, "").fillna("")
+    tips = tips.map(lambda v: f"raw value {v} nats" if v else "")
+    return shown.style.set_tooltips(tips)
+
+
 def show_result(exp_id: str, result: TaskDepResult) -> None:
     """Figures side by side, each with a sentence saying what it means."""
     data = result.data
@@ -131,22 +186,29 @@ def show_result(exp_id: str, result: TaskDepResult) -> None:
         f"{data.get('n_held_out_source')} + {data.get('n_held_out_target')} held-out images; "
         f"{len(result.config.seeds)} seed(s), {result.seconds:.0f} s. Status: {result.status}."
     )
+    show_fidelity(result)
+    show_comparison(result)
     left, right = st.columns(2)
     with left:
         st.plotly_chart(plots.decomposition_bars(report.decomposition_rows(result)))
         st.caption(report.METRIC_HELP["decomposition"])
     with right:
-        fig = plots.mi_estimates_figure(report.mi_rows(result), h_s=report.held_out_entropy(result))
+        fig = plots.mi_estimates_figure(
+            report.mi_rows(result),
+            h_s=report.held_out_entropy(result),
+            bounds=report.bound_labels(),
+        )
         st.plotly_chart(fig)
         st.caption(
             "Bars: mean over seeds, error bars ± 1 sd (one seed: the estimator's 95 % interval). "
             + report.METRIC_HELP["classifier"]
+            + " "
+            + report.METRIC_HELP["bounds"]
         )
     left, right = st.columns(2)
     with left:
         task = st.radio("Images", ["target", "source", "pooled"], horizontal=True, key="td.ll")
-        values = report.metric_values(result, f"log_likelihood.{task}")
-        st.plotly_chart(plots.metric_bars(values, "Test log-likelihood", "ln p(x|s) (nats)"))
+        st.plotly_chart(likelihood_figure(report.likelihood_rows(result, task)))
         st.caption(report.METRIC_HELP["log_likelihood"])
     with right:
         clf = st.radio("Classifier", ["logistic", "knn"], horizontal=True, key="td.acc")
@@ -160,11 +222,18 @@ def show_result(exp_id: str, result: TaskDepResult) -> None:
         proj = project(latents[f"z_{kind}"], "pca", 2)
         names = np.array(data.get("task_names") or ["source", "target"])
         task_ids = latents["task"] if proj.indices is None else latents["task"][proj.indices]
-        title = f"Held-out codes by task (PCA), {report.label(kind)}, seed {result.config.seeds[0]}"
+        title = (
+            f"Held-out posterior means by task (PCA), {report.label(kind)}, "
+            f"seed {result.config.seeds[0]}"
+        )
         st.plotly_chart(plots.latent_scatter(proj.coords, names[task_ids], "task", title=title))
-        st.caption("Where the two tasks sit apart, the code reveals the task: I(S;Z) is high.")
+        st.caption(
+            "Where the two tasks sit apart, the code reveals the task. These are posterior means "
+            "(I(S;μ)); the estimates above use sampled codes z ~ q(z|x,s)."
+        )
     st.subheader("All numbers")
-    st.dataframe(report.table_rows(result, with_help=True), hide_index=True)
+    st.caption("Mean ± sd over seeds, nats unless noted. Hover a “≤ 0” cell for its raw value.")
+    st.table(numbers_table(result))
     st.download_button(
         "Download result JSON", result.to_json(), f"taskdep-{exp_id}.json", "application/json"
     )

@@ -36,6 +36,13 @@ def test_page_renders_controls_without_experiments(env):
     assert "Start" in _labels(at.button)
     assert any("No experiments yet" in i.value for i in at.info)
     assert len(at.latex) == 2  # Theorem 1 and Theorem 2
+    theory = " ".join(m.value for m in at.markdown)
+    assert "one *cause* of the task dependency" in theory
+    assert "also pushes I(S;Z) down" not in theory
+    default = TaskDepConfig()
+    assert at.selectbox(key="td.source").value == default.source
+    assert at.selectbox(key="td.target").value == default.target
+    assert at.number_input(key="td.epochs").value == default.epochs
 
 
 def test_page_shows_a_stored_experiment(env, mnist_dir):
@@ -60,9 +67,16 @@ def test_page_shows_a_stored_experiment(env, mnist_dir):
     assert at.query_params["exp"] == [result.id] or at.query_params["exp"] == result.id
     assert "Experiment" in _labels(at.selectbox)
     assert "Latents of" in _labels(at.selectbox)
-    assert len(at.dataframe) == 1
+    assert len(at.table) == 1
     captions = " ".join(c.value for c in at.caption)
     assert "Theorem 1" in captions and "importance-sampled" in captions
+    assert "OWN prior" in captions and "posterior means" in captions
+    assert "consistent" not in captions  # kNN is only asymptotically right
+    # T's fidelity is on screen: as a warning below 90 % recovery, else as a success note
+    fid = result.records["cvae_optimal"][0]["ratio_fidelity"]
+    notes = [w.value for w in (at.warning if fid["recovery"] < 0.9 else at.success)]
+    assert any("KL(q(z)‖p(z))" in n and f"{fid['recovery']:.0%}" in n for n in notes)
+    assert any("Optimal prior vs CVAE" in m.value for m in at.markdown)
     at.radio(key="td.ll").set_value("pooled").run()
     assert not at.exception
 

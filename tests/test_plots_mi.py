@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from corel_core.plots import PlotInputError
-from corel_core.plots.mi import decomposition_bars, metric_bars, mi_estimates_figure
+from corel_core.plots.mi import (
+    decomposition_bars,
+    likelihood_figure,
+    metric_bars,
+    mi_estimates_figure,
+    ratio_fidelity_bars,
+)
 
 
 def test_decomposition_stacks_three_terms_and_marks_total():
@@ -75,4 +81,46 @@ def test_metric_bars_values_and_labels():
     assert fig.layout.yaxis.title.text == "nats / image"
     with pytest.raises(PlotInputError):
         metric_bars({"a": "high"})
+    json.loads(fig.to_json())
+
+
+def test_a_bound_at_or_below_zero_reads_no_evidence_with_the_raw_value_on_hover():
+    est = {
+        "CVAE": {"classifier": (-1.15, -1.4, -0.9), "kNN": (-0.02, -0.05, 0.01)},
+        "proposed": {"classifier": (0.2, 0.1, 0.3), "kNN": (0.1, 0.05, 0.15)},
+    }
+    fig = mi_estimates_figure(est, bounds={"classifier"})
+    clf, knn = fig.data
+    assert list(clf.y) == [0.0, 0.2]  # drawn at 0, not as a −1.15 nats "information"
+    assert list(clf.text) == ["≤ 0", ""]
+    assert list(clf.error_y.array) == [0.0, pytest.approx(0.1)]
+    assert "no evidence of dependence" in clf.customdata[0] and "-1.15" in clf.customdata[0]
+    assert "%{customdata}" in clf.hovertemplate
+    # kNN is not a bound: its (slightly negative) value is drawn as it is
+    assert list(knn.y) == [-0.02, 0.1] and list(knn.text) == ["", ""]
+
+
+def test_likelihood_figure_groups_priors_per_model_with_error_bars():
+    rows = {
+        "CVAE": {"own": (-30.0, -31.0, -29.5)},
+        "optimal": {"own": (-28.0, -28.5, -27.0), "learned": (-28.4, -29.0, -28.0)},
+    }
+    fig = likelihood_figure(rows)
+    own, learned = fig.data
+    assert own.name == "own" and list(own.x) == ["CVAE", "optimal"]
+    assert list(own.y) == [-30.0, -28.0]
+    assert np.allclose(own.error_y.array, [0.5, 1.0])
+    assert np.allclose(own.error_y.arrayminus, [1.0, 0.5])
+    assert list(learned.x) == ["optimal"]
+    assert fig.layout.scattermode == "group"
+    with pytest.raises(PlotInputError):
+        likelihood_figure({"m": {"own": (-1.0, 0.0, 1.0)}})
+    json.loads(fig.to_json())
+
+
+def test_ratio_fidelity_bars_print_the_recovered_share_and_flag_low_ones():
+    fig = ratio_fidelity_bars({"seed 0": (4.75, 7.82), "seed 1": (2.36, 2.15)})
+    exact, learned = fig.data
+    assert list(exact.y) == [7.82, 2.15] and list(learned.y) == [4.75, 2.36]
+    assert learned.text[0] == f"⚠ {4.75 / 7.82:.0%}" and learned.text[1] == "110%"
     json.loads(fig.to_json())

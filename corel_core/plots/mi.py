@@ -1,4 +1,5 @@
-"""Mutual-information figures: the Theorem-1 KL decomposition, I(S;Z) estimates, metric bars.
+"""Mutual-information figures: the Theorem-1 KL decomposition, I(S;Z) estimates, metric bars,
+log-likelihoods under several priors and the density-ratio discriminator's fidelity.
 
 Decomposition (Takahashi et al., KDD 2022): E KL(q(z|x,s)‖p(z)) = I(S;Z) + KL(q(z)‖p(z))
 + Σ_k π_k I(X;Z|S=k); all in nats.
@@ -6,13 +7,12 @@ Decomposition (Takahashi et al., KDD 2022): E KL(q(z|x,s)‖p(z)) = I(S;Z) + KL(
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
-import numpy as np
 import plotly.graph_objects as go
 
 from corel_core.plots._checks import PlotInputError
-from corel_core.plots.theme import add_ref_hline, color, style
+from corel_core.plots.theme import MUTED, add_ref_hline, color, style
 
 #: (key, legend label) of the decomposition terms, stacked bottom to top.
 DECOMPOSITION_TERMS: tuple[tuple[str, str], ...] = (
@@ -21,6 +21,7 @@ DECOMPOSITION_TERMS: tuple[tuple[str, str], ...] = (
     ("i_xz_s", "Σ π_k I(X;Z | S=k)"),
 )
 TOTAL_KEY = "avg_kl"
+NO_EVIDENCE = "≤ 0 (no evidence of dependence)"
 
 
 def _number(value: object, what: str) -> float:
@@ -71,14 +72,28 @@ def decomposition_bars(
     return fig
 
 
+def _triple(triple: object, what: str) -> tuple[float, float, float]:
+    """A checked (value, low, high) triple with low ≤ value ≤ high."""
+    if not isinstance(triple, (tuple, list)) or len(triple) != 3:
+        raise PlotInputError(f"{what} must be a (value, low, high) triple.")
+    v, lo, hi = (_number(x, what) for x in triple)
+    if not lo <= v <= hi:
+        raise PlotInputError(f"{what} has low ≤ value ≤ high violated ({lo:g}, {v:g}, {hi:g}).")
+    return v, lo, hi
+
+
 def mi_estimates_figure(
     estimates: Mapping[str, Mapping[str, tuple[float, float, float]]],
     h_s: float | None = None,
     title: str = "I(S;Z) estimates",
+    bounds: Collection[str] = (),
 ) -> go.Figure:
     """Grouped bars per model × estimator with asymmetric (low, high) error bars and H(S) marked.
 
-    Every estimate must satisfy low ≤ value ≤ high; I(S;Z) ≤ H(S) is the ceiling line.
+    Every estimate must satisfy low ≤ value ≤ high; I(S;Z) ≤ H(S) is the ceiling line. An
+    estimator named in `bounds` is a lower bound: where its value is ≤ 0 it says nothing about
+    dependence, so its bar is drawn at 0 labelled "≤ 0" (no error bar) and the raw value and
+    interval are in the hover text.
     """
     models = [str(m) for m in estimates]
     estimators: list[str] = []
@@ -88,27 +103,29 @@ def mi_estimates_figure(
                 estimators.append(str(est))
     fig = go.Figure()
     for k, est in enumerate(estimators):
-        value, plus, minus = [], [], []
+        value, plus, minus, text, hover = [], [], [], [], []
         for model, by_est in estimates.items():
             if est not in by_est:
                 value.append(None)
                 plus.append(0.0)
                 minus.append(0.0)
+                text.append("")
+                hover.append("")
                 continue
-            triple = by_est[est]
-            if len(triple) != 3:
-                raise PlotInputError(
-                    f"estimate {est!r} of {model!r} must be a (value, low, high) triple."
-                )
-            v, lo, hi = (_number(x, f"estimate {est!r} of {model!r}") for x in triple)
-            if not lo <= v <= hi:
-                raise PlotInputError(
-                    f"estimate {est!r} of {model!r} has low ≤ value ≤ high violated "
-                    f"({lo:g}, {v:g}, {hi:g})."
-                )
+            v, lo, hi = _triple(by_est[est], f"estimate {est!r} of {model!r}")
+            interval = f"[{lo:.4g}, {hi:.4g}]"
+            if est in bounds and v <= 0:
+                value.append(0.0)
+                plus.append(0.0)
+                minus.append(0.0)
+                text.append("≤ 0")
+                hover.append(f"{NO_EVIDENCE}<br>raw value {v:.4g} nats {interval}")
+                continue
             value.append(v)
             plus.append(hi - v)
             minus.append(v - lo)
+            text.append("")
+            hover.append(f"I(S;Z) = {v:.4g} nats {interval}")
         fig.add_trace(
             go.Bar(
                 x=models,
@@ -123,14 +140,11 @@ def mi_estimates_figure(
                     "visible": True,
                     "thickness": 1.2,
                 },
-                customdata=np.column_stack(
-                    [
-                        np.array(value, dtype=float) - np.array(minus),
-                        np.array(value, dtype=float) + np.array(plus),
-                    ]
-                ),
-                hovertemplate=f"%{{x}} · {est}<br>I(S;Z) = %{{y:.4g}} nats"
-                "<br>[%{customdata[0]:.4g}, %{customdata[1]:.4g}]<extra></extra>",
+                text=text,
+                textposition="outside",
+                cliponaxis=False,
+                customdata=hover,
+                hovertemplate=f"%{{x}} · {est}<br>%{{customdata}}<extra></extra>",
             )
         )
     fig.update_layout(barmode="group")
@@ -138,6 +152,93 @@ def mi_estimates_figure(
         add_ref_hline(fig, h_s, label="H(S)", line_color="black")
     style(fig, title, x_title="model", y_title="I(S;Z) (nats)", legend_title="estimator")
     fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def likelihood_figure(
+    rows: Mapping[str, Mapping[str, tuple[float, float, float]]],
+    title: str = "Test log-likelihood",
+    y_title: str = "ln p(x|s) (nats per image)",
+) -> go.Figure:
+    """Markers with (low, high) error bars per model, one series per prior, side by side.
+
+    rows: {model: {prior label: (value, low, high)}}. Markers rather than bars: log-likelihoods
+    are large negative numbers whose differences matter, so the axis does not start at 0.
+    """
+    priors: list[str] = []
+    for by_prior in rows.values():
+        for name in by_prior:
+            if name not in priors:
+                priors.append(str(name))
+    fig = go.Figure()
+    for k, name in enumerate(priors):
+        ys, plus, minus, models = [], [], [], []
+        for model, by_prior in rows.items():
+            if name not in by_prior:
+                continue
+            v, lo, hi = _triple(by_prior[name], f"{name!r} of {model!r}")
+            models.append(str(model))
+            ys.append(v)
+            plus.append(hi - v)
+            minus.append(v - lo)
+        fig.add_trace(
+            go.Scatter(
+                x=models,
+                y=ys,
+                mode="markers",
+                name=name,
+                marker={"color": color(k), "size": 11, "symbol": k},
+                error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
+                hovertemplate=f"%{{x}} · {name}<br>%{{y:.4g}} nats<extra></extra>",
+            )
+        )
+    fig.update_layout(scattermode="group")
+    style(fig, title, x_title="model", y_title=y_title, legend_title="prior")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def ratio_fidelity_bars(
+    per_seed: Mapping[str, tuple[float, float]],
+    title: str = "Learned log-ratio T against the exact ln q(z)/p(z)",
+    warn_below: float = 0.9,
+) -> go.Figure:
+    """E_q[T] beside the exact KL(q(z)‖p(z)) per seed, the recovered share printed on top.
+
+    per_seed: {seed label: (E_q[T], exact KL)} in nats. A share below `warn_below` is printed
+    with a warning sign: the learned prior then misses much of q(z).
+    """
+    labels = [str(k) for k in per_seed]
+    pairs = [
+        (_number(t, f"E_q[T] of {k!r}"), _number(kl, f"KL of {k!r}"))
+        for k, (t, kl) in per_seed.items()
+    ]
+    shares = [t / kl if kl > 0 else float("nan") for t, kl in pairs]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=[kl for _, kl in pairs],
+            name="exact KL(q(z) ‖ p(z)) (mixture)",
+            marker={"color": MUTED},
+            hovertemplate="%{x}<br>exact KL = %{y:.4g} nats<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=[t for t, _ in pairs],
+            name="E_q[T] (learned)",
+            marker={"color": color(0)},
+            text=[("⚠ " if not share >= warn_below else "") + f"{share:.0%}" for share in shares],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}<br>E_q[T] = %{y:.4g} nats (%{text} of KL)<extra></extra>",
+        )
+    )
+    fig.update_layout(barmode="group")
+    style(fig, title, x_title="seed", y_title="nats")
+    fig.update_xaxes(type="category")
     return fig
 
 

@@ -3,10 +3,19 @@
 For every seed the three models are trained on the same two-task data (a large source task and a
 target task of exactly `n_target` images) through `corel_core.runner.train_run`, then scored:
   * Theorem 1 on the training posteriors: E KL = I(S;Z) + KL(q(z)‖p(z)) + Σ π_k I(X;Z|S=k);
-  * I(S;Z) by the mixture plug-in (training and held-out), a held-out classifier bound, kNN and
-    InfoNCE on held-out codes (posterior means), each also as I/H(S);
-  * importance-sampled test log-likelihood per task and pooled (plus the ELBO);
-  * k-NN / logistic accuracy on held-out target codes from the n_target labelled training ones.
+  * I(S;Z) by the mixture plug-in (training and held-out), and on held-out codes SAMPLED
+    z ~ q(z|x,s) (`corel_core.mi.sample_posterior`, one draw per image; posterior means would
+    give I(S;μ)): a cross-fitted non-linear (gradient-boosting) classifier bound with the
+    logistic one as a cross-check, kNN and InfoNCE; each also as I/H(S);
+  * importance-sampled test log-likelihood per task and pooled under each model's OWN prior
+    (`corel_core.taskdep.priors`): N(0, I) for the VAE and the CVAE; for the optimal-prior CVAE
+    the exact aggregated posterior of the training codes ("log_likelihood_own_prior") and the
+    learned N(0, I)·e^T/Z_T ("log_likelihood_learned_prior"); every model also under N(0, I)
+    ("log_likelihood") and the ELBO;
+  * for the optimal-prior CVAE, T's fidelity ("ratio_fidelity"): E_q[T] against the exact
+    KL(q(z)‖p(z)) of the mixture, their correlation on held-out codes, ln Z_T;
+  * k-NN / logistic accuracy on held-out target codes (posterior means) from the n_target
+    labelled training ones.
 Held-out data: source images after the first `n_source` (file order) and target images drawn
 from the rest of the target pool (any image equal to a training target is dropped).
 """
@@ -22,11 +31,26 @@ import numpy as np
 
 from corel_core.config import ConfigError, DataConfig
 from corel_core.data import DataError, Dataset, load_dataset
-from corel_core.mi import classifier_mi, decompose_kl, infonce_mi, knn_mi, mixture_mi
+from corel_core.mi import (
+    classifier_mi,
+    decompose_kl,
+    infonce_mi,
+    knn_mi,
+    mixture_mi,
+    sample_posterior,
+)
+from corel_core.mi.base import Z_95
 from corel_core.runner import encode_all, train_run
 from corel_core.runs import RunStore
 from corel_core.taskdep.config import MODEL_KINDS, MODEL_LABELS, TASK_PAIRS, TaskDepConfig
 from corel_core.taskdep.evaluation import elbo, importance_log_likelihoods, target_accuracy
+from corel_core.taskdep.priors import (
+    LearnedPrior,
+    MixturePrior,
+    StandardNormalPrior,
+    ratio_fidelity,
+    ratio_log_normaliser,
+)
 from corel_core.taskdep.result import TaskDepResult
 from corel_core.taskdep.store import TaskDepStore
 from corel_core.training import TrainingControl
@@ -42,6 +66,13 @@ __all__ = [
     "run_taskdep",
 ]
 HELD_OUT_SEED_OFFSET = 1000  # the held-out target pool is drawn with seed + this
+SAMPLE_SEED_OFFSET = 2000  # the held-out code samples z ~ q(z|x,s) are drawn with seed + this
+NORMALISER_PER_MI_SAMPLE = 16  # ln Z_T = ln E_N(0,I)[e^T] uses 16 × mi_samples prior draws
+OWN_PRIOR = {
+    "vae": "N(0, I)",
+    "cvae": "N(0, I)",
+    "cvae_optimal": "aggregated posterior q(z): exact mixture over the training codes",
+}
 Progress = Callable[[str, int, int], None]
 
 
@@ -83,28 +114,79 @@ def held_out_data(cfg: TaskDepConfig, train: Dataset, seed: int) -> Dataset:
     )
 
 
-def _estimate(est: Any) -> dict[str, float]:
+def _estimate(est: Any) -> dict[str, Any]:
     return {
         "value": est.value,
         "low": est.low,
         "high": est.high,
         "normalized": est.normalized,
         "h_s": est.h_s,
+        "method": est.method,
+        "quantity": getattr(est, "quantity", "I(S;Z)"),
     }
 
 
 def _by_task(values: np.ndarray, task: np.ndarray) -> dict[str, float]:
-    return {
-        "source": float(values[task == 0].mean()),
-        "target": float(values[task == 1].mean()),
-        "pooled": float(values.mean()),
+    """Mean per task and pooled, with the standard error of each mean ("se_<part>")."""
+    out: dict[str, float] = {}
+    for part, v in (
+        ("source", values[task == 0]),
+        ("target", values[task == 1]),
+        ("pooled", values),
+    ):
+        out[part] = float(v.mean())
+        out[f"se_{part}"] = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+    return out
+
+
+def _mi_estimates(
+    tr: dict[str, np.ndarray],
+    ho: dict[str, np.ndarray],
+    train: Dataset,
+    held: Dataset,
+    cfg: TaskDepConfig,
+    seed: int,
+) -> dict[str, Any]:
+    """Every I(S;Z) estimate of one model (see the module docstring), as plain dicts."""
+    assert train.task is not None and held.task is not None
+    mix_args = dict(n_samples=cfg.mi_samples, seed=seed)
+    draws = sample_posterior(ho["mu"], ho["logvar"], held.task, seed=seed + SAMPLE_SEED_OFFSET)
+    sampled = dict(groups=draws.groups, seed=seed)
+    classifier = classifier_mi(draws.z, draws.s, **sampled)  # non-linear, logistic cross-check
+    mi = {
+        "mixture_train": _estimate(mixture_mi(tr["mu"], tr["logvar"], train.task, **mix_args)),
+        "mixture_held_out": _estimate(
+            mixture_mi(
+                tr["mu"],
+                tr["logvar"],
+                train.task,
+                **mix_args,
+                held_out=(ho["mu"], ho["logvar"], held.task),
+            )
+        ),
+        "classifier": _estimate(classifier),
+        "knn": _estimate(knn_mi(draws.z, draws.s, **sampled)),
+        "infonce": _estimate(infonce_mi(draws.z, draws.s, steps=cfg.infonce_steps, **sampled)),
     }
+    if "logistic" in classifier.details:
+        value, se = classifier.details["logistic"], classifier.details["logistic_se"]
+        mi["classifier_logistic"] = {
+            "value": value,
+            "low": value - Z_95 * se,
+            "high": value + Z_95 * se,
+            "normalized": value / classifier.h_s if classifier.h_s > 0 else float("nan"),
+            "h_s": classifier.h_s,
+        }
+    return mi
 
 
 def evaluate_model(
     model: Any, kind: str, train: Dataset, held: Dataset, cfg: TaskDepConfig, seed: int
 ) -> tuple[dict[str, Any], np.ndarray]:
-    """Every number of one trained model (see the module docstring); also its held-out codes."""
+    """Every number of one trained model (see the module docstring); also its held-out codes.
+
+    The codes returned (for the latent plot) are posterior means.
+    """
     assert train.task is not None and held.task is not None
     # an unconditional VAE ignores the task ids it is given
     tr = encode_all(model, train.x, train.task)
@@ -112,32 +194,35 @@ def evaluate_model(
     rec: dict[str, Any] = {
         "decomposition": decompose_kl(
             tr["mu"], tr["logvar"], train.task, n_samples=cfg.mi_samples, seed=seed
-        )
-    }
-    mi = {
-        "mixture_train": mixture_mi(
-            tr["mu"], tr["logvar"], train.task, n_samples=cfg.mi_samples, seed=seed
         ),
-        "mixture_held_out": mixture_mi(
-            tr["mu"],
-            tr["logvar"],
-            train.task,
+        "mi": _mi_estimates(tr, ho, train, held, cfg, seed),
+        "mi_codes": "samples z ~ q(z|x,s), one per held-out image",
+        "own_prior": OWN_PRIOR.get(kind, "N(0, I)"),
+    }
+    priors: dict[str, Any] = {"standard": StandardNormalPrior()}
+    ratio = getattr(model, "ratio", None)
+    if ratio is not None:
+        norm = ratio_log_normaliser(
+            ratio, tr["mu"].shape[1], n_samples=NORMALISER_PER_MI_SAMPLE * cfg.mi_samples, seed=seed
+        )
+        priors["mixture"] = MixturePrior(tr["mu"], tr["logvar"])
+        priors["learned"] = LearnedPrior(ratio, tr["mu"].shape[1], log_normaliser=norm["value"])
+        rec["ratio_fidelity"] = ratio_fidelity(
+            ratio,
+            (tr["mu"], tr["logvar"]),
+            (ho["mu"], ho["logvar"]),
             n_samples=cfg.mi_samples,
             seed=seed,
-            held_out=(ho["mu"], ho["logvar"], held.task),
-        ),
-        "classifier": classifier_mi(ho["z"], held.task, seed=seed),
-        "knn": knn_mi(ho["z"], held.task, seed=seed),
-        "infonce": infonce_mi(ho["z"], held.task, steps=cfg.infonce_steps, seed=seed),
-    }
-    rec["mi"] = {name: _estimate(est) for name, est in mi.items()}
-    priors = ("standard", "optimal") if kind == "cvae_optimal" else ("standard",)
+            log_normaliser=norm,
+        )
     ll = importance_log_likelihoods(
         model, held.x, held.task, k=cfg.iw_samples, priors=priors, seed=seed
     )
-    rec["log_likelihood"] = _by_task(ll["standard"], held.task)
-    if "optimal" in ll:
-        rec["log_likelihood_optimal_prior"] = _by_task(ll["optimal"], held.task)
+    rec["log_likelihood"] = _by_task(ll["standard"], held.task)  # N(0, I) for every model
+    own = "mixture" if "mixture" in ll else "standard"
+    rec["log_likelihood_own_prior"] = _by_task(ll[own], held.task)
+    if "learned" in ll:
+        rec["log_likelihood_learned_prior"] = _by_task(ll["learned"], held.task)
     rec["elbo"] = _by_task(elbo(model, held.x, held.task, seed=seed), held.task)
     assert train.y is not None and held.y is not None
     t_tr, t_ho = train.task == 1, held.task == 1
