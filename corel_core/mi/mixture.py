@@ -166,7 +166,8 @@ def mixture_mi(
     if held_out is None:
         z, lab = _sample_by_class(mu, logvar, codes, n_samples, rng)
         log_q, log_qk = mix.log_densities(z)
-        post_entropy = entr(np.exp(log_pi[None, :] + log_qk - log_q[:, None])).sum(axis=1)
+        post = np.clip(np.exp(log_pi[None, :] + log_qk - log_q[:, None]), 0.0, 1.0)
+        post_entropy = entr(post).sum(axis=1)  # >= 0, so the value never exceeds H(S)
         h_s = entropy_of_labels(codes)
         mean_h, se = _by_class(post_entropy, lab, counts / n)
         note = (
@@ -196,7 +197,7 @@ def mixture_mi(
         log_pi_h = np.log(pi_h)
     joint = log_pi_h[None, :] + log_qk
     log_post = joint[np.arange(lab.size), lab] - logsumexp(joint, axis=1)
-    log_post = np.maximum(log_post, LOG_PROB_FLOOR)
+    log_post = np.clip(log_post, LOG_PROB_FLOOR, 0.0)
     h_s = entropy_of_labels(codes_h)
     mean_lp, se = _by_class(log_post, lab, pi_h)
     note = (
