@@ -46,8 +46,16 @@ def add_oneclass_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
     p.add_argument("--run", required=True, help="run folder or run id")
     p.add_argument("--eval-dataset", help="dataset to evaluate on (default: the run's dataset)")
     p.add_argument("--data-dir", help="directory holding dataset files")
-    p.add_argument("--split", default="eval", choices=["all", "aux", "eval"])
-    p.add_argument("--n", type=int, default=120, help="in-class samples per class (80/120/500)")
+    p.add_argument(
+        "--split", default="eval", choices=["all", "aux", "eval"], help="the split that is scored"
+    )
+    p.add_argument(
+        "--n",
+        type=int,
+        default=120,
+        help="reference codes per class (the paper's grid: 80/120/500); at most the rarest "
+        "class's count in the reference pool",
+    )
     p.add_argument("--runs", type=int, default=5, help="repetitions with fresh samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs-dir", help="run store directory when --run is an id")
