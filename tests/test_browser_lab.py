@@ -141,7 +141,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     assert page.get_by_role("button", name="Evaluate").is_disabled()
 
     # split-half (ours): the first half of 'eval' holds 43 to 47 digits a class, so n = 43
-    page.get_by_text("split-half (ours", exact=False).first.click()
+    page.get_by_test_id("stRadioOption").filter(has_text="split-half (ours").click()
     page.get_by_text("fewer than the paper's n = 80 / 120 / 500").first.wait_for(state="attached")
     evaluate = page.get_by_role("button", name="Evaluate")
     evaluate.wait_for()
