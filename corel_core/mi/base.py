@@ -40,7 +40,7 @@ class MIEstimate:
     se: float
     n_used: int
     quantity: str = "I(S;Z)"
-    details: Mapping[str, float] = field(default_factory=dict)
+    details: Mapping[str, float] = field(default_factory=dict, hash=False)
 
 
 def entropy_of_labels(s: np.ndarray) -> float:
