@@ -22,6 +22,7 @@ DECOMPOSITION_TERMS: tuple[tuple[str, str], ...] = (
 )
 TOTAL_KEY = "avg_kl"
 NO_EVIDENCE = "≤ 0 (no evidence of dependence)"
+LEGEND_BELOW_HEIGHT = 520  # figures whose legend sits under the plot
 
 
 def _number(value: object, what: str) -> float:
@@ -68,8 +69,17 @@ def decomposition_bars(
             )
         )
     fig.update_layout(barmode="relative")
-    style(fig, title, x_title="model", y_title="nats")
+    style(fig, title, x_title="model", y_title="nats", height=LEGEND_BELOW_HEIGHT)
+    _legend_below(fig)
     return fig
+
+
+def _legend_below(fig: go.Figure) -> None:
+    """Legend under the x axis: many entries then wrap without covering the title."""
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0.0},
+        margin={"b": 150},
+    )
 
 
 def _triple(triple: object, what: str) -> tuple[float, float, float]:
@@ -150,7 +160,15 @@ def mi_estimates_figure(
     fig.update_layout(barmode="group")
     if h_s is not None:
         add_ref_hline(fig, h_s, label="H(S)", line_color="black")
-    style(fig, title, x_title="model", y_title="I(S;Z) (nats)", legend_title="estimator")
+    style(
+        fig,
+        title,
+        x_title="model",
+        y_title="I(S;Z) (nats)",
+        legend_title="estimator",
+        height=LEGEND_BELOW_HEIGHT,
+    )
+    _legend_below(fig)
     fig.update_yaxes(rangemode="tozero")
     return fig
 
@@ -171,6 +189,7 @@ def likelihood_figure(
             if name not in priors:
                 priors.append(str(name))
     fig = go.Figure()
+    extent: list[float] = []
     for k, name in enumerate(priors):
         ys, plus, minus, models = [], [], [], []
         for model, by_prior in rows.items():
@@ -181,6 +200,7 @@ def likelihood_figure(
             ys.append(v)
             plus.append(hi - v)
             minus.append(v - lo)
+            extent += [lo, hi]
         fig.add_trace(
             go.Scatter(
                 x=models,
@@ -193,8 +213,20 @@ def likelihood_figure(
             )
         )
     fig.update_layout(scattermode="group")
-    style(fig, title, x_title="model", y_title=y_title, legend_title="prior")
+    style(
+        fig,
+        title,
+        x_title="model",
+        y_title=y_title,
+        legend_title="prior",
+        height=LEGEND_BELOW_HEIGHT,
+    )
+    _legend_below(fig)
     fig.update_xaxes(type="category")
+    if extent:  # zoom on the values: differences of a few nats matter, 0 does not
+        lo, hi = min(extent), max(extent)
+        pad = max(0.1 * (hi - lo), 1.0)
+        fig.update_yaxes(range=[lo - pad, hi + pad])
     return fig
 
 

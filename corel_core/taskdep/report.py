@@ -302,7 +302,12 @@ TABLE_HELP = {
 
 
 def _cell(entry: dict[str, float] | None) -> str:
-    return "" if entry is None else f"{entry['mean']:.4g} ± {entry['sd']:.2g}"
+    """ "mean ± sd" over seeds; just the value when there is one seed (no sd to show)."""
+    if entry is None:
+        return ""
+    if entry.get("n", 2) < 2:
+        return f"{entry['mean']:.4g}"
+    return f"{entry['mean']:.4g} ± {entry['sd']:.2g}"
 
 
 def _is_bound(key: str) -> bool:
