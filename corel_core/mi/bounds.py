@@ -111,9 +111,8 @@ def classifier_mi(
             early stopping on a 20 % split; 0.01-0.03 nats below the truth on the Gaussian
             ground truth in 2 and 16 dims with 1,500 points, never above it in our tests),
             "logistic" (linear: misses any dependence that is not a shift, e.g. a change of
-            variance) or "mlp"
-            (one hidden layer of 64; overfits and can go far below 0 in 16 dims with 1,500
-            points, kept for comparison).
+            variance) or "mlp" (one hidden layer of 64; overfits and can go far below 0 in 16
+            dims with 1,500 points, kept for comparison).
         folds: cross-fitting folds (>= 2).
         seed: seeds the folds and the models.
         groups: (N,) the point each code was drawn from (`PosteriorDraws.groups`); draws of one
