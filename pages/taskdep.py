@@ -173,7 +173,7 @@ def show_comparison(result: TaskDepResult) -> None:
                 f"**Optimal prior vs CVAE**, per seed: held-out I(S;Z) lower in "
                 f"{cmp['mi_lower']}/{n} (mixture bound) and {cmp['mi_classifier_lower']}/{n} "
                 f"(classifier bound); target log-likelihood under its own prior higher in "
-                f"{cmp['ll_higher']}/{n}."
+                f"{cmp['ll_higher']}/{cmp['ll_seeds']}."
             )
             st.dataframe(cmp["per_seed"], hide_index=True)
             st.caption(

@@ -96,7 +96,7 @@ def test_comparison_counts_seeds_where_the_optimal_prior_wins():
     cmp = comparison(_result())
     assert cmp["seeds"] == 2
     assert cmp["mi_lower"] == 2 and cmp["mi_classifier_lower"] == 2
-    assert cmp["ll_higher"] == 1  # seed 0: −29 > −30; seed 1: −31.5 < −31
+    assert cmp["ll_higher"] == 1 and cmp["ll_seeds"] == 2  # seed 0: −29 > −30; 1: −31.5 < −31
     assert [r["d_ll_target_own_prior"] for r in cmp["per_seed"]] == [1.0, -0.5]
 
 

@@ -8,6 +8,7 @@ bound whose value is ≤ 0 carries no evidence of dependence: tables and figures
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from corel_core.taskdep.config import MODEL_LABELS
@@ -223,13 +224,14 @@ def fidelity_note(result: TaskDepResult) -> tuple[bool, str]:
 
 
 def comparison(result: TaskDepResult) -> dict[str, Any]:
-    """Per seed, optimal prior vs CVAE: held-out I(S;Z) (mixture and classifier bound) lower, target
-    log-likelihood under its own prior higher? Returns counts and the per-seed differences."""
+    """Per seed, optimal prior vs CVAE: is held-out I(S;Z) (mixture and classifier bound) lower,
+    the target log-likelihood under each model's own prior higher? Counts and differences
+    (optimal − CVAE, nats); ``ll_seeds`` counts the seeds that have own-prior likelihoods (results
+    stored before they existed have none)."""
     cvae = {r["seed"]: r for r in result.records.get("cvae", []) if "seed" in r}
     best = {r["seed"]: r for r in result.records.get("cvae_optimal", []) if "seed" in r}
-    seeds = sorted(set(cvae) & set(best))
     rows = []
-    for s in seeds:
+    for s in sorted(set(cvae) & set(best)):
         a, b = cvae[s], best[s]
         own_a = a.get("log_likelihood_own_prior", a["log_likelihood"])["target"]
         own_b = b.get("log_likelihood_own_prior", {}).get("target", float("nan"))
@@ -247,6 +249,7 @@ def comparison(result: TaskDepResult) -> dict[str, Any]:
         "mi_lower": sum(r["d_mi_mixture_held_out"] < 0 for r in rows),
         "mi_classifier_lower": sum(r["d_mi_classifier"] < 0 for r in rows),
         "ll_higher": sum(r["d_ll_target_own_prior"] > 0 for r in rows),
+        "ll_seeds": sum(math.isfinite(r["d_ll_target_own_prior"]) for r in rows),
         "per_seed": rows,
     }
 
