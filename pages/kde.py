@@ -309,14 +309,16 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
     rows = [
         {
             "scorer": r["scorer"],
-            "mean AUROC": round(r["mean"], 4),
-            "sd": round(r["sd"], 4),
-            "worst class": r["worst_class"],
-            "best class": r["best_class"],
+            "mean AUROC": None if r["mean"] is None else round(r["mean"], 4),
+            "sd": None if r["sd"] is None else round(r["sd"], 4),
+            "worst class": r.get("worst_class"),
+            "best class": r.get("best_class"),
         }
         for r in result.summary()
     ]
     st.dataframe(rows, hide_index=True)
+    for note in result.notes:
+        st.warning(note)
     classes = [str(c) for c in result.classes]
     st.plotly_chart(
         plots.auroc_bars(
@@ -336,7 +338,7 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
     curves = {
         s: (*result.roc[s][k], float(result.auroc[s][k, 0]))
         for s in SCORERS
-        if s in result.roc and len(result.roc[s]) > k
+        if s in result.roc and len(result.roc[s]) > k and len(result.roc[s][k][0])
     }
     st.plotly_chart(
         plots.roc_curves(curves, title=f"ROC, class {pick} as inliers"), key="kde.oc_roc"

@@ -221,3 +221,26 @@ def test_n_choices_follow_the_rarest_class() -> None:
     none = n_choices({0: 30, 1: 1})
     assert none.choices == () and none.default is None and "at least 2" in none.note
     assert n_choices({}).choices == ()
+
+
+def test_a_class_collapsed_onto_one_code_is_a_note_not_an_abort() -> None:
+    """Class 1's codes are all one point: its KDE has no width, every other number stands."""
+    rng = np.random.default_rng(0)
+    y_train, y_test = np.repeat([0, 1, 2], 100), np.repeat([0, 1, 2], 50)
+    z_train, z_test = rng.normal(size=(300, 4)), rng.normal(size=(150, 4))
+    z_train[y_train == 1] = 0.5
+    z_test[y_test == 1] = 0.5
+    res = one_class_protocol(z_train, y_train, z_test, y_test, n=20, runs=2, seed=0)
+    kde = res.auroc["kde"]
+    assert np.isnan(kde[1]).all() and np.isfinite(kde[[0, 2]]).all()
+    assert len(res.notes) == 1 and "kde on class 1" in res.notes[0]
+    assert res.mean("kde") == pytest.approx(kde[[0, 2]].mean())
+    # the count scorer is defined for the collapsed class; check it against sklearn
+    sample = z_train[y_train == 1][:20]
+    dist = np.abs(z_test[:, None, :] - sample[None, :, :]).sum(-1)
+    counts = (dist <= 2.0).sum(1)
+    assert res.auroc["count"][1, 0] == pytest.approx(roc_auc_score(y_test == 1, counts))
+    row = {r["scorer"]: r for r in res.summary()}["kde"]
+    assert row["worst_class"] in (0, 2)
+    raw = json.loads(json.dumps(res.to_json(), allow_nan=False))  # strict JSON: NaN as null
+    assert raw["auroc"]["kde"][1] == [None, None]

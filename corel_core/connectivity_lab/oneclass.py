@@ -225,6 +225,7 @@ def result_from_json(raw: dict[str, Any]) -> OneClassResult:
             n_test=int(raw["n_test"]),
             protocol=raw.get("protocol"),
             provenance=dict(raw.get("provenance") or {}),
+            notes=[str(n) for n in raw.get("notes", [])],
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LabError(f"a cached one-class result is unreadable: {exc}") from exc

@@ -14,6 +14,7 @@ Where the references come from is the protocol (`reference_and_scored`):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -55,23 +56,29 @@ class OneClassResult:
     n_test: int
     protocol: str | None = None  # "official" / "split-half" when a caller says which ran
     provenance: dict[str, Any] = field(default_factory=dict)  # where references/scored came from
+    notes: list[str] = field(default_factory=list)  # (scorer, class) pairs left undefined, and why
 
     def per_class(self, scorer: str = "count") -> np.ndarray:
-        """Mean AUROC over runs for each class, shape (n_classes,)."""
-        return self.auroc[scorer].mean(axis=1)
+        """Mean AUROC over runs for each class, shape (n_classes,); NaN where never defined."""
+        return _nanmean(self.auroc[scorer], axis=1)
 
     def per_class_sd(self, scorer: str = "count") -> np.ndarray:
         """Sample sd (ddof=1) over runs for each class; zeros with a single run."""
         a = self.auroc[scorer]
-        return a.std(axis=1, ddof=1) if a.shape[1] > 1 else np.zeros(a.shape[0])
+        if a.shape[1] < 2:
+            return np.zeros(a.shape[0])
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanstd(a, axis=1, ddof=1)
 
     def mean(self, scorer: str = "count") -> float:
-        """Headline number: mean over runs, then over classes."""
-        return float(self.per_class(scorer).mean())
+        """Headline number: mean over runs, then over classes (undefined classes left out)."""
+        return float(_nanmean(self.per_class(scorer)))
 
     def sd(self, scorer: str = "count") -> float:
         """Sample sd (ddof=1) over runs of the class-mean AUROC; 0.0 with a single run."""
-        per_run = self.auroc[scorer].mean(axis=0)
+        per_run = _nanmean(self.auroc[scorer], axis=0)
+        per_run = per_run[np.isfinite(per_run)]
         return float(per_run.std(ddof=1)) if len(per_run) > 1 else 0.0
 
     def summary(self) -> list[dict[str, Any]]:
@@ -79,13 +86,16 @@ class OneClassResult:
         rows = []
         for name in self.scorers:
             pc = self.per_class(name)
+            if not np.isfinite(pc).any():
+                rows.append({"scorer": name, "mean": None, "sd": None})
+                continue
             rows.append(
                 {
                     "scorer": name,
                     "mean": self.mean(name),
                     "sd": self.sd(name),
-                    "worst_class": int(self.classes[int(np.argmin(pc))]),
-                    "best_class": int(self.classes[int(np.argmax(pc))]),
+                    "worst_class": int(self.classes[int(np.nanargmin(pc))]),
+                    "best_class": int(self.classes[int(np.nanargmax(pc))]),
                 }
             )
         return rows
@@ -104,10 +114,11 @@ class OneClassResult:
             "n_test": self.n_test,
             "protocol": self.protocol,
             "provenance": self.provenance,
-            "auroc": {k: v.tolist() for k, v in self.auroc.items()},
-            "per_class": {k: self.per_class(k).tolist() for k in self.scorers},
-            "per_class_sd": {k: self.per_class_sd(k).tolist() for k in self.scorers},
+            "auroc": {k: _json_floats(v) for k, v in self.auroc.items()},
+            "per_class": {k: _json_floats(self.per_class(k)) for k in self.scorers},
+            "per_class_sd": {k: _json_floats(self.per_class_sd(k)) for k in self.scorers},
             "summary": self.summary(),
+            "notes": list(self.notes),
         }
         if include_roc:
             out["roc"] = {
@@ -194,6 +205,7 @@ def one_class_protocol(
     aurocs = {s: np.empty((len(chosen), runs)) for s in scorers}
     rocs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in scorers}
     total, done = len(chosen) * runs, 0
+    notes: list[str] = []
     for ci, c in enumerate(chosen):
         pool = np.flatnonzero(y_train == c)
         inlier = y_test == c
@@ -201,7 +213,16 @@ def one_class_protocol(
             rng = np.random.default_rng([int(seed), class_pos[ci], r])
             sample = train[rng.choice(pool, size=n, replace=False)]
             for s in scorers:
-                sc = _score(s, sample, test, eta, int(branches), metric)
+                try:
+                    sc = _score(s, sample, test, eta, int(branches), metric)
+                except DensityError as exc:  # e.g. a class collapsed onto one code: no KDE width
+                    aurocs[s][ci, r] = np.nan
+                    note = f"{s} on class {int(c)}: {exc} Its AUROC is left out of the means."
+                    if note not in notes:
+                        notes.append(note)
+                    if r == 0:
+                        rocs[s].append((np.zeros(0), np.zeros(0)))
+                    continue
                 aurocs[s][ci, r] = auroc(sc, inlier)
                 if r == 0:
                     fpr, tpr, _ = roc_curve_points(sc, inlier)
@@ -221,7 +242,20 @@ def one_class_protocol(
         branches=int(branches),
         metric=metric,
         n_test=len(test),
+        notes=notes,
     )
+
+
+def _nanmean(a: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """Mean ignoring NaN; NaN (no warning) where every value is NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(a, axis=axis)
+
+
+def _json_floats(a: np.ndarray) -> list:
+    """Nested lists with NaN written as None (strict JSON has no NaN)."""
+    return np.where(np.isfinite(a), a, None).tolist()
 
 
 def check_protocol(protocol: str) -> str:
