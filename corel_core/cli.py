@@ -19,6 +19,7 @@ from corel_core.connectivity_lab.cli import (
     cmd_toy,
 )
 from corel_core.schema import Setting
+from corel_core.studies.sweep.cli import add_sweep_parser, cmd_sweep
 from corel_core.taskdep.cli import add_taskdep_parser, cmd_taskdep
 
 
@@ -33,6 +34,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs-dir", help="run store directory (default ~/.corel/runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted or stopped run")
+    add_setting_flags(p)
+
+
+def add_setting_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per RunConfig setting, generated from the schema (train and sweep share them)."""
     group = p.add_argument_group("settings", "one per RunConfig field, applied after --config")
     for s in SETTINGS:
         group.add_argument(s.flag, metavar=_metavar(s), help=_flag_help(s))
@@ -150,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_taskdep_parser(sub)
     add_oneclass_parser(sub)
     add_toy_parser(sub)
+    add_sweep_parser(sub, add_setting_flags)
     return parser
 
 
@@ -161,6 +168,7 @@ COMMANDS = {
     "taskdep": cmd_taskdep,
     "oneclass": cmd_oneclass,
     "toy": cmd_toy,
+    "sweep": cmd_sweep,
 }
 
 

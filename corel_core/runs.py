@@ -110,6 +110,7 @@ class RunSummary:
     final_metrics: dict[str, float] = field(default_factory=dict)
     message: str = ""
     preset: str = ""
+    sweep: str = ""  # id of the sweep that made this run ('' for a single run)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output and tables."""
@@ -198,6 +199,12 @@ class Run:
             raw.update(pid=pid, pid_start=process_start(pid), host=socket.gethostname())
             if not raw.get("started"):
                 raw["started"] = raw["updated"]
+        write_json(self.path / "status.json", raw)
+
+    def set_labels(self, **labels: str) -> None:
+        """Keep labels in status.json (e.g. sweep=<id>, trial=<key>); summaries show `sweep`."""
+        raw = self.raw_status()
+        raw.update({k: str(v) for k, v in labels.items()}, updated=now_iso())
         write_json(self.path / "status.json", raw)
 
     def heartbeat(self) -> None:
@@ -364,6 +371,7 @@ class Run:
             final_metrics=finals,
             message=self.message,
             preset=cfg.preset,
+            sweep=str(raw.get("sweep", "")),
         )
 
 

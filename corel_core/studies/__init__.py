@@ -1,0 +1,1 @@
+"""Multi-run experiments built from ordinary runs of the run store (sweeps on Ray, ...)."""
