@@ -18,6 +18,7 @@ def build_navigation() -> st.navigation:
         "Train": [
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
             st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+            st.Page("pages/sweeps.py", title="Sweeps", icon=":material/grid_view:"),
         ],
         "Analyse": [
             st.Page("pages/persistence.py", title="Persistence", icon=":material/bubble_chart:"),

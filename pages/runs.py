@@ -31,6 +31,7 @@ table = [
         "status": s.status,
         "dataset": s.dataset,
         "model": s.model_kind,
+        "sweep": s.sweep,
         "epochs": s.epochs_done,
         "final loss": (s.final_metrics or {}).get("total"),
         "created": s.created,

@@ -116,6 +116,9 @@ def main() -> None:
             "Start training", type="primary", disabled=config is None, icon=":material/play_arrow:"
         ):
             st.session_state[JOB_KEY] = submit_training(config).id
+        if config is not None:  # the Sweeps page reads the same URL parameters
+            params = config_to_params(config)
+            st.page_link("pages/sweeps.py", label="Sweep these settings", query_params=params)
     with live_col:
         live_panel()
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corel_core.config import setting_named
+from corel_core.runs import RunStore
 from corel_core.studies.sweep.store import Sweep
 
 #: Metrics a person would plot against a swept setting, best first (those present are offered).
@@ -58,11 +59,20 @@ def trial_rows(sweep: Sweep) -> list[dict[str, Any]]:
         row.update({k: typed(k, v) for k, v in record["params"].items()})
         row["status"] = record.get("status", "pending")
         row["run_id"] = record.get("run_id", "")
+        row["epochs_done"] = _epochs_done(sweep, row["run_id"])
         row["seconds"] = record.get("seconds")
         row.update(record.get("results") or {})
         row["message"] = record.get("message", "")
         rows.append(row)
     return rows
+
+
+def _epochs_done(sweep: Sweep, run_id: str) -> int | None:
+    """Epochs the trial's run has saved so far (None before it has a run)."""
+    store = RunStore(sweep.runs_dir)
+    if not run_id or not store.exists(run_id):
+        return None
+    return store.get(run_id).summary().epochs_done
 
 
 def metric_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
