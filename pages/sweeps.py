@@ -123,8 +123,8 @@ def sweep_panel(sweep_id: str) -> None:
         left.button("Stop", icon=":material/stop:", on_click=stop_driver, args=(sweep,))
     elif status in ("interrupted", "created") and finished < total:
         left.button("Resume", icon=":material/play_arrow:", on_click=start_driver, args=(sweep,))
-    if out["state"].get("wall_seconds"):
-        right.caption(f"Wall time {out['state']['wall_seconds']:.0f} s.")
+    if out["state"].get("wall_seconds_total"):
+        right.caption(f"Wall time {out['state']['wall_seconds_total']:.0f} s.")
     metrics = out["metrics"]
     fields = list(out["grid"]) or ["seed"]
     shown = ["trial", *fields, "seed", "status", "epochs_done", *metrics[:3], "run_id", "message"]

@@ -260,7 +260,14 @@ def run_sweep(
                 if status == "interrupted"
                 else ""
             )
-            sweep.set_state(status, hint, finished=now_iso(), wall_seconds=wall)
+            before = float(sweep.state().get("wall_seconds_total") or 0.0)
+            sweep.set_state(
+                status,
+                hint,
+                finished=now_iso(),
+                wall_seconds=wall,
+                wall_seconds_total=before + wall,
+            )
     out = summary(sweep)
     say(f"sweep {sweep.id} {status} in {wall:.1f} s. {out['message']}".strip())
     return out
