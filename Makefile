@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint format bench setup clean
+.PHONY: run test lint format bench setup clean gpu-check
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ format: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(PY) -m corel_core bench persistence
 	$(PY) -m corel_core bench connectivity
+
+# On a machine with a CUDA GPU: the CUDA-marked tests (gpu_tests/) and GPU-vs-CPU timings, written
+# to gpu-check.md ($OUT/gpu-check.md where $OUT is set). Exit status 2 when torch sees no GPU.
+gpu-check: $(VENV)/.dev
+	$(PY) gpu_tests/gpu_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
