@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,8 @@ from corel_core.plots.sweep import PAPER_LAMBDA_ABLATION, metric_vs_field, refer
 from corel_core.studies.sweep import SweepError, SweepSpec, SweepStore, parse_grid, parse_n
 from corel_core.studies.sweep.results import aggregate, label_of, metric_names
 from corel_core.studies.sweep.trial import code_death_mean
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_grid_accepts_field_and_flag_names_and_reads_values_like_the_flags() -> None:
@@ -182,3 +186,15 @@ def test_metric_figure_has_sd_error_bars_single_runs_and_the_paper_reference() -
     assert reference_for("lambda-conn", "recon") is None
     with pytest.raises(PlotInputError, match="no sweep point"):
         metric_vs_field(points, "lambda-conn", "recon")
+
+
+def test_the_cli_and_the_pages_modules_do_not_import_ray() -> None:
+    """Ray is imported only when a sweep runs (in engine.run_sweep), so other commands and the
+    app's pages stay fast."""
+    code = (
+        "import sys, corel_core.cli, corel_core.plots.sweep, corel_core.studies.sweep.launch, "
+        "corel_core.studies.sweep.results; print('ray' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
