@@ -123,6 +123,10 @@ def sweep_panel(sweep_id: str) -> None:
         left.button("Stop", icon=":material/stop:", on_click=stop_driver, args=(sweep,))
     elif status in ("interrupted", "created") and finished < total:
         left.button("Resume", icon=":material/play_arrow:", on_click=start_driver, args=(sweep,))
+    log = sweep.path / "driver.log"
+    if not alive and status != "completed" and log.exists():
+        with st.expander("Output of the sweep's last driver process"):
+            st.code("\n".join(log.read_text(errors="replace").splitlines()[-30:]))
     if out["state"].get("wall_seconds_total"):
         right.caption(f"Wall time {out['state']['wall_seconds_total']:.0f} s.")
     metrics = out["metrics"]

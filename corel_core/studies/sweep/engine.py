@@ -219,6 +219,7 @@ def run_sweep(
         say(f"sweep {sweep.id}: {len(spec.trials)} trials, {concurrency} at a time on {where}")
         experiment = tune_dir / EXPERIMENT
         callbacks = [_progress_callback(sweep, len(spec.trials), say)]
+        errors: dict[int, str] = {}
         try:
             if tune.Tuner.can_restore(str(experiment)):
                 tuner = tune.Tuner.restore(
@@ -241,15 +242,13 @@ def run_sweep(
                         failure_config=tune.FailureConfig(max_failures=0),
                     ),
                 )
-            grid = tuner.fit()
-            errors = {}
-            for result in grid:
+            for result in tuner.fit():
                 if result.error is not None:
                     params = (result.config or {}).get("params", {})
                     with contextlib.suppress(SweepError):
                         index = spec.trial_for(params).index
                         errors[index] = _error_text(result.error)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # a second Ctrl-C while Tune was saving its state
             interrupted, errors = True, {}
         finally:
             wall = time.monotonic() - started
