@@ -29,6 +29,7 @@ from torch import Tensor, nn
 LOG_2PI = math.log(2.0 * math.pi)
 LOGVAR_MIN = -60.0  # variances below ~1e-26 cannot be evaluated reliably in float64
 NORMALISER_SAMPLES = 65536  # Monte Carlo samples of ln E_p[e^T]
+PRUNE = 50.0  # nats: mixture components this far below the best one are left out of the sum
 RECOVERY_WARNING = 0.9  # below this share of KL(q‖p) the learned prior is flagged on screen
 
 
@@ -69,16 +70,28 @@ _FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
 def _mixture_log_pdf(
     z: np.ndarray, mu: np.ndarray, prec: np.ndarray, const: np.ndarray
 ) -> np.ndarray:
-    """ln Σ_n exp(const_n − ½ Σ_j (z_ij − μ_nj)² prec_nj) per row of z (two-pass logsumexp)."""
+    """ln Σ_n exp(const_n − ½ Σ_j (z_ij − μ_nj)² prec_nj) per row of z (two-pass logsumexp).
+
+    A component whose partial sum over the first half of the dimensions already puts it more
+    than PRUNE nats below the best one so far is skipped: the sum only grows, so it contributes
+    less than N·e^−PRUNE relative to the total (≈ 1e-18 for N = 10⁴).
+    """
     m, d = z.shape
     n = mu.shape[0]
+    half = d // 2
     out = np.empty(m)
     buf = np.empty(n)
     for i in range(m):
         best = -np.inf
         for c in range(n):
             s = 0.0
-            for j in range(d):
+            for j in range(half):
+                diff = z[i, j] - mu[c, j]
+                s += diff * diff * prec[c, j]
+            if const[c] - 0.5 * s < best - PRUNE:
+                buf[c] = -np.inf
+                continue
+            for j in range(half, d):
                 diff = z[i, j] - mu[c, j]
                 s += diff * diff * prec[c, j]
             v = const[c] - 0.5 * s
@@ -86,7 +99,8 @@ def _mixture_log_pdf(
             best = max(best, v)
         acc = 0.0
         for c in range(n):
-            acc += math.exp(buf[c] - best)
+            if buf[c] > best - PRUNE:
+                acc += math.exp(buf[c] - best)
         out[i] = best + math.log(acc)
     return out
 
