@@ -100,7 +100,7 @@ def test_default_experiment_from_the_page(app_server: dict, browser) -> None:
     body = page.locator("body").inner_text()
     # T's fidelity sentence with the stored share, as a warning exactly when it is below 90 %
     assert f"({fid['recovery']:.0%})" in body
-    warned = "does not test the paper's claim" in body
+    warned = "T recovers less than 90%" in body
     assert warned == (fid["recovery"] < 0.9)
     assert "Optimal prior vs CVAE" in body
     page.screenshot(path=str(runs_dir.parent / "taskdep-page.png"), full_page=True)

@@ -87,6 +87,8 @@ def test_likelihood_rows_use_each_models_own_prior():
 def test_fidelity_note_warns_below_ninety_percent():
     ok, note = fidelity_note(_result(recovery=0.6))
     assert not ok and "less than 90%" in note and "does not test" in note and "60%" in note
+    ok, note = fidelity_note(_result(recovery=0.85))
+    assert not ok and "less than 90%" in note and "only approximately" in note
     ok, note = fidelity_note(_result(recovery=0.95))
     assert ok and "95%" in note
     assert "WARNING" in format_table(_result(recovery=0.6))
