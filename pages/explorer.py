@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from corel_core import plots
-from corel_core.explorer import (
+from corel_core.analysis.explorer import (
     ExplorerError,
     cached_projection,
     color_choices,
@@ -23,9 +23,9 @@ from corel_core.explorer import (
     prior_samples,
     runs_with_latents,
 )
-from corel_core.exports import figure_config, latents_to_csv, reproduce_snippet
-from corel_core.runner import load_trained_model, reconstruct
-from corel_core.runs import RunStore
+from corel_core.analysis.exports import figure_config, latents_to_csv, reproduce_snippet
+from corel_core.store import RunStore
+from corel_core.training.runner import load_trained_model, reconstruct
 from pages._guard import through_app
 from ui.charts import selected_rows
 

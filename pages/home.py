@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from pages._guard import through_app
 
 through_app()

@@ -14,18 +14,13 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.connectivity_lab import (
-    KDEViews,
-    analysable_runs,
-    cached_one_class,
-    evaluate_one_class,
-    kde_views,
-)
-from corel_core.connectivity_lab.oneclass import load_protocol_data
+from corel_core.analysis.catalog import analysable_runs
+from corel_core.analysis.kde_views import KDEViews, kde_views
+from corel_core.analysis.oneclass import cached_one_class, evaluate_one_class, load_protocol_data
 from corel_core.data import list_datasets
 from corel_core.density import SCORERS
 from corel_core.density.oneclass import PROTOCOLS
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.training import default_manager
 from corel_core.training.trainer import BatchInfo
 from pages._guard import through_app

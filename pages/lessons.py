@@ -11,16 +11,16 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.analysis import ComparisonError, deep_vs_pca, linear_ae_vs_pca
+from corel_core.analysis.pca_compare import ComparisonError, deep_vs_pca, linear_ae_vs_pca
 from corel_core.config import DataConfig
 from corel_core.data import load_dataset
-from corel_core.launch import preview_of, submit_training
-from corel_core.lessons import LESSON_GROUPS, latest_run, lesson_result
 from corel_core.presets import PRESETS
-from corel_core.runner import load_trained_model
-from corel_core.runs import RunStore
-from corel_core.stacked import train_stacked
+from corel_core.store import RunStore
+from corel_core.studies.lessons import LESSON_GROUPS, latest_run, lesson_result
+from corel_core.studies.stacked import train_stacked
 from corel_core.training import JobError, default_manager
+from corel_core.training.launch import preview_of, submit_training
+from corel_core.training.runner import load_trained_model
 from pages._guard import through_app
 from ui.charts import FIGURE_CONFIG
 

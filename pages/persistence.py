@@ -11,18 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.connectivity_lab import (
-    SNAPSHOT_EPOCHS,
-    LabError,
-    PersistenceViews,
-    analysable_runs,
-    densification,
-    load_toy_result,
-    persistence_views,
-    run_toy,
-    toy_runs,
-)
-from corel_core.runs import Run, RunStore
+from corel_core.analysis.catalog import analysable_runs
+from corel_core.analysis.errors import LabError
+from corel_core.analysis.persistence_views import PersistenceViews, densification, persistence_views
+from corel_core.store import Run, RunStore
+from corel_core.studies.toy import SNAPSHOT_EPOCHS, load_toy_result, run_toy, toy_runs
 from pages._guard import through_app
 
 through_app()

@@ -9,8 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.exports import figure_config, latents_to_csv, reproduce_snippet, weights_bytes
-from corel_core.runs import RunError, RunStore
+from corel_core.analysis.exports import (
+    figure_config,
+    latents_to_csv,
+    reproduce_snippet,
+    weights_bytes,
+)
+from corel_core.store import RunError, RunStore
 from pages._guard import through_app
 
 through_app()

@@ -13,8 +13,8 @@ import os
 
 import streamlit as st
 
+from corel_core.analysis.exports import figure_config
 from corel_core.config import SETTINGS, ConfigError, RunConfig
-from corel_core.exports import figure_config
 from corel_core.plots.sweep import PAPER_LAMBDA_NAME, metric_vs_field, reference_for
 from corel_core.studies.sweep import SweepError, SweepSpec, SweepStore, parse_grid, parse_n
 from corel_core.studies.sweep.launch import driver_alive, start_driver, stop_driver

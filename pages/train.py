@@ -12,9 +12,9 @@ import streamlit as st
 from corel_core import plots
 from corel_core.config import ConfigError, RunConfig, setting_named
 from corel_core.data import DataError, list_datasets, list_uploads, save_upload
-from corel_core.launch import preview_of, submit_training
 from corel_core.presets import PRESETS
 from corel_core.training import JobError, default_manager
+from corel_core.training.launch import preview_of, submit_training
 from pages._guard import through_app
 from ui.train_form import (
     EXPANDED,

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from corel_core.config import SETTINGS, DataConfig, ModelConfig, RunConfig, TrainConfig
-from corel_core.runner import train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.training import default_manager
+from corel_core.training.runner import train_run
 from ui.train_form import key_of
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

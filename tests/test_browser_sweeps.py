@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from corel_core.storage import pid_alive
+from corel_core.store.files import pid_alive
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

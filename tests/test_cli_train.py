@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corel_core.cli import build_parser, config_from_args, main
+from corel_core.cli import main
+from corel_core.cli.main import build_parser, config_from_args
 from corel_core.config import SETTINGS, LossConfig, RunConfig, TrainConfig
 from corel_core.presets import get_preset
 from corel_core.schema import replace_settings

@@ -18,30 +18,25 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial.distance import cdist
 from sklearn.metrics import roc_auc_score
 
-from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
-from corel_core.connectivity_lab import (
-    LabError,
-    analysable_runs,
-    densification,
-    evaluate_one_class,
-    kde_views,
-    load_toy_result,
-    persistence_views,
-    protocol_split,
-    run_toy,
-)
-from corel_core.connectivity_lab import oneclass as oneclass_module
-from corel_core.connectivity_lab.cli import (
+from corel_core.analysis import oneclass as oneclass_module
+from corel_core.analysis.catalog import analysable_runs
+from corel_core.analysis.errors import LabError
+from corel_core.analysis.kde_views import kde_views
+from corel_core.analysis.oneclass import evaluate_one_class, protocol_split
+from corel_core.analysis.persistence_views import densification, persistence_views
+from corel_core.cli.lab import (
     add_oneclass_parser,
     add_toy_parser,
     cmd_oneclass,
     cmd_toy,
 )
+from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.data import load_dataset
 from corel_core.density import DensityError
 from corel_core.models import build_model
-from corel_core.runner import load_trained_model, train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.studies.toy import load_toy_result, run_toy
+from corel_core.training.runner import load_trained_model, train_run
 
 torch.set_num_threads(1)
 

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-import corel_core.explorer as explorer
+import corel_core.analysis.explorer as explorer
 from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.density import GaussianKDE
 from corel_core.models import build_model
-from corel_core.runner import encode_all, load_trained_model, reconstruct, train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.training.runner import encode_all, load_trained_model, reconstruct, train_run
 
 
 @pytest.fixture(scope="module")

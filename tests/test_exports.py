@@ -7,9 +7,9 @@ import ast
 import numpy as np
 import pytest
 
+from corel_core.analysis.exports import figure_config, latents_to_csv, reproduce_snippet
 from corel_core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from corel_core.exports import figure_config, latents_to_csv, reproduce_snippet
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 
 
 def test_latents_csv_round_trips(runs_dir):

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 
 pytestmark = pytest.mark.browser
 

@@ -25,8 +25,8 @@ from streamlit.testing.v1 import AppTest
 from corel_core import cli
 from corel_core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.data import DatasetNotFoundError
-from corel_core.runner import resume_run, train_run
-from corel_core.runs import RunError, RunStore
+from corel_core.store import RunError, RunStore
+from corel_core.training.runner import resume_run, train_run
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from corel_core.data import DataError, list_uploads, load_user_data, save_upload
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 
 TRIED: Counter[str] = Counter()
 FUZZ = settings(

@@ -30,11 +30,11 @@ from corel_core.embedding import (
     EmbeddingError,
     project,
 )
-from corel_core.runner import load_trained_model, train_run
-from corel_core.runs import RunError, RunStore
+from corel_core.store import RunError, RunStore
 from corel_core.topology import TopologyError, diagrams, vr0_persistence
 from corel_core.topology.diagrams import MAX_POINTS_BY_DIM
 from corel_core.topology.persistence import MAX_POINTS as MAX_VR0_POINTS
+from corel_core.training.runner import load_trained_model, train_run
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the project runs on 3.11
 REPO = Path(__file__).resolve().parents[1]

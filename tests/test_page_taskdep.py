@@ -9,7 +9,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.taskdep import TaskDepConfig, TaskDepStore, run_taskdep
 from corel_core.taskdep.background import find_job
 

@@ -9,11 +9,11 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from corel_core.analysis.oneclass import evaluate_one_class
 from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
-from corel_core.connectivity_lab import evaluate_one_class
 from corel_core.data import load_dataset
-from corel_core.runner import train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.training.runner import train_run
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = ("pages/persistence.py", "pages/kde.py")
@@ -144,7 +144,7 @@ def _keys(at: AppTest) -> list[str]:
 
 
 def test_persistence_page_shows_a_toy_run(tmp_path: Path, monkeypatch) -> None:
-    from corel_core.connectivity_lab import run_toy
+    from corel_core.studies.toy import run_toy
 
     monkeypatch.setenv("COREL_RUNS_DIR", str(tmp_path))
     result = run_toy(RunStore(tmp_path), epochs=5, at=(0, 5))

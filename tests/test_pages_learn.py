@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.presets import get_preset
-from corel_core.runner import train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.training import default_manager
+from corel_core.training.runner import train_run
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 TINY = {"data": {"limit": 200}, "train": {"epochs": 1, "device": "cpu"}}

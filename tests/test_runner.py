@@ -11,8 +11,8 @@ import torch
 
 from corel_core.cli import main
 from corel_core.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig
-from corel_core.runner import load_trained_model, train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.training.runner import load_trained_model, train_run
 
 
 def test_cli_train_writes_a_run_whose_weights_reload_identically(

@@ -17,8 +17,10 @@ import torch
 from torch import nn
 
 from corel_core.config import RunConfig
-from corel_core.runs import RunError, RunRecorder, RunStore, validate_run_id, write_json
+from corel_core.store import RunError, RunStore, validate_run_id
+from corel_core.store.files import write_json
 from corel_core.training import Trainer
+from corel_core.training.recording import RunRecorder
 
 torch.set_num_threads(1)
 REPO = Path(__file__).resolve().parents[1]
@@ -221,7 +223,7 @@ import sys, time
 import numpy as np, torch
 from torch import nn
 from corel_core.config import RunConfig
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.training import Callback, RunRecorder, Trainer
 torch.set_num_threads(1)
 store = RunStore(sys.argv[1])

@@ -10,7 +10,7 @@ import torch
 
 from corel_core.config import DataConfig
 from corel_core.data import load_dataset
-from corel_core.stacked import StackedError, train_stacked
+from corel_core.studies.stacked import StackedError, train_stacked
 
 
 @pytest.fixture(scope="module")

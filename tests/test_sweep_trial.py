@@ -10,12 +10,12 @@ import pytest
 from corel_core.cli import main
 from corel_core.config import RunConfig
 from corel_core.data import DataError
-from corel_core.runner import train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.studies.sweep import SweepSpec, SweepStore, parse_grid
 from corel_core.studies.sweep.results import summary
 from corel_core.studies.sweep.trial import run_trial
 from corel_core.training import Callback
+from corel_core.training.runner import train_run
 
 BASE = RunConfig().replace(
     data={"name": "moons", "limit": 200},

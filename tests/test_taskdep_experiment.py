@@ -13,7 +13,7 @@ import torch
 
 from corel_core.config import ConfigError
 from corel_core.data import load_dataset
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.taskdep import (
     TaskDepConfig,
     TaskDepResult,

@@ -7,8 +7,8 @@ import torch
 
 from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.models import ConvAutoencoder
-from corel_core.runner import load_trained_model, train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.training.runner import load_trained_model, train_run
 
 MLP = {"kind": "mlp", "hidden": (16,)}
 VARIANTS = {

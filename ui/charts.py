@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corel_core.exports import figure_config
+from corel_core.analysis.exports import figure_config
 
 #: config for `st.plotly_chart(..., config=FIGURE_CONFIG)`: the toolbar's camera button downloads
 #: the figure as PNG at 2× scale; use `figure_config("svg")` for vector output.

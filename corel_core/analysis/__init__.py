@@ -1,27 +1,3 @@
-"""Analyses that compare trained models with classical baselines (e.g. autoencoders vs PCA)."""
-
-from __future__ import annotations
-
-from corel_core.analysis.pca_compare import (
-    ComparisonError,
-    DeepComparison,
-    LinearComparison,
-    PCAFit,
-    decoder_basis,
-    deep_vs_pca,
-    fit_pca,
-    linear_ae_vs_pca,
-    per_sample_mse,
-)
-
-__all__ = [
-    "ComparisonError",
-    "DeepComparison",
-    "LinearComparison",
-    "PCAFit",
-    "decoder_basis",
-    "deep_vs_pca",
-    "fit_pca",
-    "linear_ae_vs_pca",
-    "per_sample_mse",
-]
+"""A stored run in, arrays out: persistence and KDE views, one-class evaluation, explorer data,
+exports and deep AE vs PCA (figures are made from these by corel_core.plots).
+"""

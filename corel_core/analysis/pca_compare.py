@@ -20,8 +20,8 @@ from corel_core.config import LossConfig, ModelConfig, TrainConfig
 from corel_core.data import Dataset
 from corel_core.models import Autoencoder, build_model
 from corel_core.objective import build_objective
-from corel_core.runner import reconstruct
 from corel_core.training import Callback, EpochInfo, Trainer
+from corel_core.training.runner import reconstruct
 
 
 class ComparisonError(ValueError):

@@ -7,6 +7,7 @@ held-out data.
 
 from __future__ import annotations
 
+from corel_core.store.experiments import TaskDepStore, TaskDepStoreError
 from corel_core.taskdep.config import (
     MODEL_KINDS,
     MODEL_LABELS,
@@ -24,7 +25,6 @@ from corel_core.taskdep.evaluation import (
 from corel_core.taskdep.experiment import run_taskdep
 from corel_core.taskdep.progress import StageProgress
 from corel_core.taskdep.result import TaskDepResult
-from corel_core.taskdep.store import TaskDepStore, TaskDepStoreError
 
 __all__ = [
     "MODEL_KINDS",

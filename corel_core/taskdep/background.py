@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.store.experiments import TaskDepStore
 from corel_core.taskdep.config import TaskDepConfig
 from corel_core.taskdep.experiment import run_taskdep
 from corel_core.taskdep.progress import StageProgress
 from corel_core.taskdep.result import TaskDepResult
-from corel_core.taskdep.store import TaskDepStore
 from corel_core.training import Job, JobManager, JobProgress, TrainingControl, default_manager
 
 LABEL_PREFIX = "taskdep "

@@ -1,7 +1,8 @@
 """The task-dependency experiment of Takahashi et al. (KDD 2022): VAE vs CVAE vs optimal prior.
 
 For every seed the three models are trained on the same two-task data (a large source task and a
-target task of exactly `n_target` images) through `corel_core.runner.train_run`, then scored:
+target task of exactly `n_target` images) through `corel_core.training.runner.train_run`, then
+scored:
   * Theorem 1 on the training posteriors: E KL = I(S;Z) + KL(q(z)‖p(z)) + Σ π_k I(X;Z|S=k);
   * I(S;Z) by the mixture plug-in (training and held-out), and on held-out codes SAMPLED
     z ~ q(z|x,s) (`corel_core.mi.sample_posterior`, one draw per image; posterior means would
@@ -40,8 +41,8 @@ from corel_core.mi import (
     sample_posterior,
 )
 from corel_core.mi.base import Z_95
-from corel_core.runner import encode_all, train_run
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
+from corel_core.store.experiments import TaskDepStore
 from corel_core.taskdep.config import MODEL_KINDS, MODEL_LABELS, TASK_PAIRS, TaskDepConfig
 from corel_core.taskdep.evaluation import elbo, importance_log_likelihoods, target_accuracy
 from corel_core.taskdep.priors import (
@@ -52,8 +53,8 @@ from corel_core.taskdep.priors import (
     ratio_log_normaliser,
 )
 from corel_core.taskdep.result import TaskDepResult
-from corel_core.taskdep.store import TaskDepStore
 from corel_core.training import TrainingControl
+from corel_core.training.runner import encode_all, train_run
 
 __all__ = [
     "MODEL_KINDS",

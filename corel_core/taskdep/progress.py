@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from corel_core.taskdep.store import TaskDepStore
+from corel_core.store.experiments import TaskDepStore
 
 
 class StageProgress:

@@ -51,7 +51,7 @@ class TaskDepResult:
 
     def to_json(self) -> str:
         """Indented JSON (non-finite numbers become null)."""
-        from corel_core.storage import clean_json
+        from corel_core.store.files import clean_json
 
         return json.dumps(clean_json(self.to_dict()), indent=2, sort_keys=True, allow_nan=False)
 

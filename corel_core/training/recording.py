@@ -6,7 +6,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from corel_core.runs import Run, RunError
+from corel_core.store import Run, RunError
 from corel_core.training.trainer import BatchInfo, Callback, EpochInfo, TrainResult
 
 if TYPE_CHECKING:

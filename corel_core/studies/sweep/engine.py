@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corel_core.storage import now_iso
+from corel_core.store.files import now_iso
 from corel_core.studies.sweep.spec import SweepError
 from corel_core.studies.sweep.store import Sweep
 

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 
-from corel_core.storage import now_iso, pid_alive, process_start
+from corel_core.store.files import now_iso, pid_alive, process_start
 from corel_core.studies.sweep.engine import PROJECT_ROOT
 from corel_core.studies.sweep.store import Sweep
 

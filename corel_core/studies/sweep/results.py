@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corel_core.config import setting_named
-from corel_core.runs import RunStore
+from corel_core.store import RunStore
 from corel_core.studies.sweep.store import Sweep
 
 #: Metrics a person would plot against a swept setting, best first (those present are offered).

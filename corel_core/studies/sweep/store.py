@@ -12,26 +12,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import secrets
 import socket
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from corel_core.runs import RunStore
-from corel_core.storage import now_iso, pid_alive, process_start, write_json
+from corel_core.store import RunStore
+from corel_core.store.files import now_iso, pid_alive, process_start, write_json
+from corel_core.store.ids import child_ids, is_id, new_folder
 from corel_core.studies.sweep.spec import SweepError, SweepSpec, slug_of
 
 SWEEPS_FOLDER = "sweeps"
 TRIAL_STATUSES = ("pending", "running", "completed", "failed")
 SWEEP_STATUSES = ("created", "running", "completed", "interrupted", "failed")
-_ID_RE = re.compile(r"^\d{8}-\d{6}-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}$")
 
 
 def validate_sweep_id(sweep_id: str) -> str:
     """`sweep_id` if it has the form of one (no separators, no '..'), else SweepError."""
-    if not isinstance(sweep_id, str) or not _ID_RE.fullmatch(sweep_id):
+    if not is_id(sweep_id):
         raise SweepError(
             f"{sweep_id!r} is not a sweep id; ids look like 20260101-120000-lambda-conn-1a2b."
         )
@@ -138,18 +135,7 @@ class SweepStore:
 
     def create(self, spec: SweepSpec) -> Sweep:
         """A new sweep folder holding sweep.json and state "created"."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        slug = slug_of(spec.grid)
-        for _ in range(100):
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = self.root / f"{stamp}-{slug}-{secrets.token_hex(2)}"
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:
-                continue
-        else:  # pragma: no cover - needs 100 collisions of 16 random bits
-            raise SweepError("could not find a free sweep id; try again.")
+        path = new_folder(self.root, slug_of(spec.grid), SweepError)
         write_json(path / "sweep.json", spec.to_dict())
         write_json(path / "state.json", {"status": "created", "created": now_iso()})
         return Sweep(path)
@@ -163,7 +149,4 @@ class SweepStore:
 
     def ids(self) -> list[str]:
         """Ids of every sweep, newest first."""
-        if not self.root.is_dir():
-            return []
-        found = [p.name for p in self.root.iterdir() if _ID_RE.fullmatch(p.name) and p.is_dir()]
-        return sorted(found, reverse=True)
+        return child_ids(self.root)

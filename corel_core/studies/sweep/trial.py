@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from corel_core.runs import Run, RunError, RunStore
-from corel_core.storage import now_iso
+from corel_core.store import Run, RunError, RunStore
+from corel_core.store.files import now_iso
 from corel_core.studies.sweep.store import Sweep, SweepStore
 from corel_core.training import Callback, EpochInfo, Trainer
 
@@ -56,7 +56,7 @@ def _earlier_run(store: RunStore, record: Mapping[str, Any]) -> Run | None:
 
 def _train(sweep: Sweep, index: int, report: Report | None) -> Run:
     """Train (or resume, or re-read) the trial's run; TrialError unless it completed."""
-    from corel_core.runner import RESUMABLE, resume_run, train_run
+    from corel_core.training.runner import RESUMABLE, resume_run, train_run
 
     spec = sweep.spec
     trial = spec.trials[index]
@@ -110,7 +110,7 @@ def code_death_mean(
 
 def _one_class(run: Run, ns: tuple[int, ...]) -> dict[str, float]:
     """AUROC per scorer and n (official protocol; mean over its 5 draws, then classes)."""
-    from corel_core.connectivity_lab.oneclass import evaluate_one_class
+    from corel_core.analysis.oneclass import evaluate_one_class
 
     config = run.config
     out: dict[str, float] = {}

@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from corel_core.config import SETTINGS, ConfigError, RunConfig
-from corel_core.connectivity_lab.cli import (
+from corel_core.cli.lab import (
     add_oneclass_parser,
     add_toy_parser,
     cmd_oneclass,
     cmd_toy,
 )
+from corel_core.config import SETTINGS, ConfigError, RunConfig
 from corel_core.schema import Setting
 from corel_core.studies.sweep.cli import add_sweep_parser, cmd_sweep
 from corel_core.taskdep.cli import add_taskdep_parser, cmd_taskdep
@@ -84,9 +84,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train one run with a progress bar; the last line printed is the run's folder."""
-    from corel_core.runner import resume_run, train_run
-    from corel_core.runs import RunStore
+    from corel_core.store import RunStore
     from corel_core.training.progress_bar import ProgressBar
+    from corel_core.training.runner import resume_run, train_run
 
     store = RunStore(args.runs_dir)
     config = store.get(args.resume).config if args.resume else config_from_args(args)
@@ -105,7 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """List the runs of a store, as a table or JSON."""
-    from corel_core.runs import RunStore
+    from corel_core.store import RunStore
 
     summaries = RunStore(args.runs_dir).list()
     rows = [s.to_dict() for s in summaries]

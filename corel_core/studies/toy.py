@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from corel_core.analysis.errors import LabError
 from corel_core.config import RunConfig
-from corel_core.connectivity_lab.errors import LabError
 from corel_core.models import evaluating
 from corel_core.presets import get_preset
-from corel_core.runs import Run, RunError, RunStore
+from corel_core.store import Run, RunError, RunStore
 from corel_core.training import Callback, EpochInfo, Trainer
 
 TOY_PRESET = "toy_connectivity"
@@ -169,7 +169,7 @@ def run_toy(
     `num_threads` caps torch's intra-op threads while training (restored afterwards): ops this
     small run ~8× slower with 2 threads on a busy 2-core machine; None leaves torch alone.
     """
-    from corel_core.runner import train_run
+    from corel_core.training.runner import train_run
 
     config = toy_config(epochs, seed, device)
     snaps = SnapshotCallback(at=[a for a in at if a <= epochs])

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from corel_core.connectivity_lab.errors import LabError
-from corel_core.connectivity_lab.latents import run_latents, subsample
-from corel_core.runs import Run
+from corel_core.analysis.errors import LabError
+from corel_core.analysis.latents import run_latents, subsample
+from corel_core.store import Run
 
 GRID = 80  # density map resolution per axis
 

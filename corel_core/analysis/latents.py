@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from corel_core.connectivity_lab.errors import LabError
-from corel_core.runs import Run, RunError
+from corel_core.analysis.errors import LabError
+from corel_core.store import Run, RunError
 
 
 def run_latents(run: Run) -> tuple[np.ndarray, np.ndarray | None]:

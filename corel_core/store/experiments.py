@@ -9,19 +9,16 @@ itself ignores it (its name is not a run id).
 from __future__ import annotations
 
 import json
-import re
-import secrets
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from corel_core.runs import default_runs_dir
-from corel_core.storage import atomic_writer, write_json
+from corel_core.store import default_runs_dir
+from corel_core.store.files import atomic_writer, write_json
+from corel_core.store.ids import child_ids, is_id, new_folder, slugify
 
 SUBDIR = "taskdep"
-_ID_RE = re.compile(r"^\d{8}-\d{6}-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}$")
 
 
 class TaskDepStoreError(ValueError):
@@ -37,30 +34,18 @@ class TaskDepStore:
 
     def new_id(self, source: str, target: str) -> str:
         """Create an empty experiment folder and return its id (timestamp-source-target-hex)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        slug = re.sub(r"[^a-z0-9]+", "-", f"{source}-{target}".lower()).strip("-") or "exp"
-        for _ in range(100):
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            exp_id = f"{stamp}-{slug}-{secrets.token_hex(2)}"
-            try:
-                (self.root / exp_id).mkdir()
-                return exp_id
-            except FileExistsError:
-                continue
-        raise TaskDepStoreError("could not find a free experiment id; try again.")
+        slug = slugify(f"{source}-{target}", default="exp")
+        return new_folder(self.root, slug, TaskDepStoreError).name
 
     def path(self, exp_id: str) -> Path:
         """Folder of an experiment (the id is validated, so it stays inside the store)."""
-        if not isinstance(exp_id, str) or not _ID_RE.fullmatch(exp_id):
+        if not is_id(exp_id):
             raise TaskDepStoreError(f"{exp_id!r} is not a valid experiment id.")
         return self.root / exp_id
 
     def ids(self) -> list[str]:
         """Ids of all experiments, newest first."""
-        if not self.root.is_dir():
-            return []
-        found = [p.name for p in self.root.iterdir() if p.is_dir() and _ID_RE.fullmatch(p.name)]
-        return sorted(found, reverse=True)
+        return child_ids(self.root)
 
     def save_result(self, exp_id: str, result: dict[str, Any]) -> Path:
         """Write result.json atomically."""

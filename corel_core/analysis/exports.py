@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from corel_core.config import RunConfig
-from corel_core.runs import Run
+from corel_core.store import Run
 
 
 def figure_config(fmt: str = "png", filename: str = "corel-figure") -> dict[str, Any]:
@@ -63,8 +63,8 @@ def latents_to_csv(run: Run) -> str:
 _SNIPPET = '''"""Train the same configuration again with corel (run from the corel repository)."""
 
 from corel_core.config import RunConfig
-from corel_core.runner import train_run
-from corel_core.runs import RunStore
+from corel_core.training.runner import train_run
+from corel_core.store import RunStore
 
 CONFIG = RunConfig.from_json(
     r"""

@@ -82,7 +82,7 @@ def _resolve_run(spec: str, runs_dir: str | None):
     """A Run from a folder path or an id in the store."""
     from pathlib import Path
 
-    from corel_core.runs import Run, RunStore
+    from corel_core.store import Run, RunStore
 
     path = Path(spec).expanduser()
     if path.is_dir() and (path / "config.json").exists():
@@ -92,7 +92,7 @@ def _resolve_run(spec: str, runs_dir: str | None):
 
 def cmd_oneclass(args: argparse.Namespace) -> int:
     """Run evaluate_one_class and print per-class and mean AUROC (JSON with --json)."""
-    from corel_core.connectivity_lab.oneclass import evaluate_one_class, result_table
+    from corel_core.analysis.oneclass import evaluate_one_class, result_table
 
     run = _resolve_run(args.run, args.runs_dir)
     dataset = args.eval_dataset or run.config.data.name
@@ -138,8 +138,8 @@ def cmd_oneclass(args: argparse.Namespace) -> int:
 
 def cmd_toy(args: argparse.Namespace) -> int:
     """Train the toy and print (min, mean, max) deaths and loss next to the tutorial's."""
-    from corel_core.connectivity_lab.toy import run_toy
-    from corel_core.runs import RunStore
+    from corel_core.store import RunStore
+    from corel_core.studies.toy import run_toy
 
     result = run_toy(
         RunStore(args.runs_dir),

@@ -12,8 +12,8 @@ import numpy as np
 
 from corel_core.data import load_dataset
 from corel_core.presets import PRESETS
-from corel_core.runner import load_trained_model, preview_indices, reconstruct
-from corel_core.runs import Run, RunError, RunStore
+from corel_core.store import Run, RunError, RunStore
+from corel_core.training.runner import load_trained_model, preview_indices, reconstruct
 
 FINISHED = ("completed", "stopped", "diverged")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corel_core.runs import Run, RunStore
+from corel_core.store import Run, RunStore
 
 USABLE = ("completed", "stopped", "diverged", "interrupted")
 

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from corel_core.analysis.errors import LabError
 from corel_core.config import DataConfig
-from corel_core.connectivity_lab.errors import LabError
 from corel_core.density import SCORERS, DensityError, OneClassResult, one_class_protocol
 from corel_core.density.oneclass import PAPER_N, NChoices, check_protocol, n_choices, split_half
-from corel_core.runs import Run
+from corel_core.store import Run
 
 ENCODE_SHARE = 0.2  # share of the progress bar spent loading and encoding
 
@@ -269,7 +269,7 @@ def evaluate_one_class(
     Results with every scorer are cached in the run as JSON per protocol and parameter set.
     Raises LabError (no epoch, wrong shape, no labels) and DensityError (n too large, ...).
     """
-    from corel_core.runner import encode_all, load_trained_model
+    from corel_core.training.runner import encode_all, load_trained_model
 
     epochs = len(run.metrics())
     if epochs == 0:

@@ -13,8 +13,7 @@ import numpy as np
 from corel_core.config import RunConfig
 from corel_core.data import Dataset
 from corel_core.models import Autoencoder
-from corel_core.runner import preview_indices, reconstruct, train_run
-from corel_core.runs import Run, RunStore
+from corel_core.store import Run, RunStore
 from corel_core.training import (
     Callback,
     EpochInfo,
@@ -27,6 +26,7 @@ from corel_core.training import (
     TrainResult,
     default_manager,
 )
+from corel_core.training.runner import preview_indices, reconstruct, train_run
 
 
 class PreviewCallback(Callback):

@@ -17,8 +17,8 @@ from corel_core.data import load_dataset
 from corel_core.embedding import Projection, cache_key, project
 from corel_core.losses import corrupt
 from corel_core.models import Autoencoder
-from corel_core.runner import reconstruct
-from corel_core.runs import Run, RunError, RunStore, RunSummary
+from corel_core.store import Run, RunError, RunStore, RunSummary
+from corel_core.training.runner import reconstruct
 
 KDE_FIT_CAP = 5_000  # KDE density colouring fits on at most this many codes (seeded subsample)
 COLOR_CHOICES = ("label", "task", "KDE density", "reconstruction error", "none")

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from corel_core.connectivity_lab.errors import LabError
-from corel_core.connectivity_lab.latents import branch_block, run_latents, subsample
-from corel_core.runs import Run
+from corel_core.analysis.errors import LabError
+from corel_core.analysis.latents import branch_block, run_latents, subsample
+from corel_core.store import Run
 
 H1_MAX_POINTS = 1000  # ripser H1 on 1,000 10-D points takes seconds; beyond that, minutes
 

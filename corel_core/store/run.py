@@ -1,4 +1,4 @@
-"""The run store: one folder per training run with its config, status, metrics, weights, latents.
+"""One run folder: its config, status, metrics, weights and latents (a `Run` handle).
 
 Layout of <root>/<run id>/: config.json, status.json, metrics.jsonl (one line per completed epoch),
 weights/<tag>.pt (tensors only), latents.npz, extra/ (arrays and JSON other modules cache).
@@ -13,12 +13,9 @@ import json
 import os
 import pickle
 import re
-import secrets
-import shutil
 import socket
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,7 @@ import numpy as np
 import torch
 
 from corel_core.config import RunConfig
-from corel_core.storage import (
+from corel_core.store.files import (
     age_seconds,
     atomic_writer,
     clean_json,
@@ -35,6 +32,7 @@ from corel_core.storage import (
     process_start,
     write_json,
 )
+from corel_core.store.ids import ID_EXAMPLE, is_id
 
 STATUSES = (
     "created",
@@ -49,7 +47,6 @@ STATUSES = (
 ACTIVE = ("running", "paused")
 STALE_SECONDS = 300.0  # a run owned by another host with no heartbeat this long is interrupted
 
-_ID_RE = re.compile(r"^\d{8}-\d{6}-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
@@ -57,18 +54,10 @@ class RunError(ValueError):
     """A run id, name or folder is invalid, missing or unreadable."""
 
 
-def default_runs_dir() -> Path:
-    """COREL_RUNS_DIR if set, else ~/.corel/runs."""
-    env = os.environ.get("COREL_RUNS_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".corel" / "runs"
-
-
 def validate_run_id(run_id: str) -> str:
     """Return run_id if it has the store's form (no separators, no '..'), else raise RunError."""
-    if not isinstance(run_id, str) or not _ID_RE.fullmatch(run_id):
-        raise RunError(
-            f"{run_id!r} is not a run id; ids look like 20260101-120000-digits-mlp-1a2b."
-        )
+    if not is_id(run_id):
+        raise RunError(f"{run_id!r} is not a run id; ids look like {ID_EXAMPLE}.")
     return run_id
 
 
@@ -79,12 +68,6 @@ def _validate_name(name: str, what: str) -> str:
             "starting with a letter or digit."
         )
     return name
-
-
-def slugify(text: str, max_len: int = 40) -> str:
-    """Lower-case letters/digits joined by single dashes; "run" when nothing is left."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_len].strip("-")
-    return slug or "run"
 
 
 def _read_json(path: Path) -> Any:
@@ -400,99 +383,3 @@ def _load_npz(path: Path, run_id: str) -> dict[str, np.ndarray]:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise RunError(f"latents of run {run_id} are unreadable: {exc}") from exc
-
-
-class RunStore:
-    """All runs under one root folder (argument, else COREL_RUNS_DIR, else ~/.corel/runs)."""
-
-    def __init__(self, root: str | Path | None = None) -> None:
-        self.root = Path(root).expanduser() if root is not None else default_runs_dir()
-
-    def __repr__(self) -> str:
-        return f"RunStore({str(self.root)!r})"
-
-    def _path(self, run_id: str) -> Path:
-        # the id regex forbids separators, "..", and absolute paths, so this stays inside root
-        return self.root / validate_run_id(run_id)
-
-    def create(self, config: RunConfig, name: str = "") -> Run:
-        """Make a new run folder with config.json and status "created"."""
-        name = name or config.name
-        slug = slugify(name or f"{config.data.name}-{config.model.kind}")
-        self.root.mkdir(parents=True, exist_ok=True)
-        for _ in range(100):
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = self.root / f"{stamp}-{slug}-{secrets.token_hex(2)}"
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:
-                continue
-        else:  # pragma: no cover - needs 100 collisions of 16 random bits
-            raise RunError("could not find a free run id; try again.")
-        write_json(path / "config.json", config.to_dict())
-        created = now_iso()
-        write_json(
-            path / "status.json",
-            {
-                "status": "created",
-                "message": "",
-                "name": name,
-                "created": created,
-                "updated": created,
-                "started": None,
-                "pid": None,
-                "host": None,
-                "epochs_done": 0,
-            },
-        )
-        return Run(path)
-
-    def get(self, run_id: str) -> Run:
-        """The run with this id (RunError if the id is malformed or no such run exists)."""
-        path = self._path(run_id)
-        if not path.is_dir():
-            raise RunError(f"there is no run {run_id!r} in {self.root}.")
-        return Run(path)
-
-    def exists(self, run_id: str) -> bool:
-        """Whether a run folder with this (valid) id exists."""
-        try:
-            return self._path(run_id).is_dir()
-        except RunError:
-            return False
-
-    def ids(self) -> list[str]:
-        """Ids of every run folder, newest first; other files are ignored."""
-        if not self.root.is_dir():
-            return []
-        ids = [p.name for p in self.root.iterdir() if _ID_RE.fullmatch(p.name) and p.is_dir()]
-        return sorted(ids, reverse=True)
-
-    def list(self) -> list[RunSummary]:
-        """Summaries of all runs, newest first; never raises for a broken folder."""
-        rows = [Run(self.root / run_id).summary() for run_id in self.ids()]
-        # the id starts with the creation second; `created` (ms) orders runs within one second
-        return sorted(rows, key=lambda r: (r.id[:15], r.created), reverse=True)
-
-    def delete(self, run_id: str, force: bool = False) -> None:
-        """Remove a run folder; refuses a run still being trained unless force=True."""
-        path = self._path(run_id)
-        if path.is_symlink():
-            path.unlink()
-            return
-        if not path.is_dir():
-            raise RunError(f"there is no run {run_id!r} in {self.root}.")
-        run = Run(path)
-        if not force and run.status in ACTIVE:
-            raise RunError(f"run {run_id} is still {run.status}; stop it before deleting it.")
-        shutil.rmtree(path)
-
-
-def __getattr__(name: str) -> Any:
-    """Lazily re-export RunRecorder, which lives with the trainer callbacks (no import cycle)."""
-    if name == "RunRecorder":
-        from corel_core.training.recording import RunRecorder
-
-        return RunRecorder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
