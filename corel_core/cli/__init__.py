@@ -6,6 +6,6 @@ and `toy`, taskdep the task-dependency experiment; sweeps live in corel_core.stu
 
 from __future__ import annotations
 
-from corel_core.cli.main import main
+from corel_core.cli.main import add_setting_flags, config_from_args, main
 
-__all__ = ["main"]
+__all__ = ["add_setting_flags", "config_from_args", "main"]

@@ -6,21 +6,24 @@ Long or GPU runs are started here and opened later in the app, which reads the s
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from corel_core.cli.lab import (
-    add_oneclass_parser,
-    add_toy_parser,
-    cmd_oneclass,
-    cmd_toy,
-)
 from corel_core.config import SETTINGS, ConfigError, RunConfig
 from corel_core.schema import Setting
-from corel_core.studies.sweep.cli import add_sweep_parser, cmd_sweep
-from corel_core.taskdep.cli import add_taskdep_parser, cmd_taskdep
+
+#: Commands that live in other modules: name → (module, parser adder, handler). A module is
+#: imported only when its command runs (or for --help), so `runs --json` never pays for torch,
+#: scikit-learn or Ray.
+ELSEWHERE: dict[str, tuple[str, str, str]] = {
+    "taskdep": ("corel_core.taskdep.cli", "add_taskdep_parser", "cmd_taskdep"),
+    "oneclass": ("corel_core.cli.lab", "add_oneclass_parser", "cmd_oneclass"),
+    "toy": ("corel_core.cli.lab", "add_toy_parser", "cmd_toy"),
+    "sweep": ("corel_core.studies.sweep.cli", "add_sweep_parser", "cmd_sweep"),
+}
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -141,7 +144,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return int(bench_main([args.which, *(["--quick"] if args.quick else [])]) or 0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _elsewhere(name: str, which: str) -> Callable:
+    """The parser adder (`which="add"`) or the handler (`"cmd"`) of a command in ELSEWHERE."""
+    module, adder, handler = ELSEWHERE[name]
+    return getattr(importlib.import_module(module), adder if which == "add" else handler)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a `command` from ELSEWHERE only that one of them is registered.
+
+    Without one (help, a typo) every command is registered, which imports every module.
+    """
     parser = argparse.ArgumentParser(prog="python -m corel_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
@@ -153,10 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmarks with ratios against peers")
     p.add_argument("which", choices=["persistence", "connectivity"])
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
-    add_taskdep_parser(sub)
-    add_oneclass_parser(sub)
-    add_toy_parser(sub)
-    add_sweep_parser(sub, add_setting_flags)
+    if command in COMMANDS:
+        return parser
+    for name in ELSEWHERE if command not in ELSEWHERE else (command,):
+        if name == "sweep":  # sweep takes every train flag too
+            _elsewhere(name, "add")(sub, add_setting_flags)
+        else:
+            _elsewhere(name, "add")(sub)
     return parser
 
 
@@ -165,18 +181,18 @@ COMMANDS = {
     "runs": cmd_runs,
     "lessons": cmd_lessons,
     "bench": cmd_bench,
-    "taskdep": cmd_taskdep,
-    "oneclass": cmd_oneclass,
-    "toy": cmd_toy,
-    "sweep": cmd_sweep,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; user errors print one line and exit with status 2."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and not argv[0].startswith("-") else None
+    args = build_parser(command).parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
+        return _elsewhere(args.command, "cmd")(args)
     except ValueError as exc:  # every error a user can cause is a ValueError subclass
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -17,10 +17,9 @@ import socket
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from corel_core.config import RunConfig
 from corel_core.store.files import (
@@ -33,6 +32,9 @@ from corel_core.store.files import (
     write_json,
 )
 from corel_core.store.ids import ID_EXAMPLE, is_id
+
+if TYPE_CHECKING:  # torch is imported where weights are read or written: listing runs stays fast
+    import torch
 
 STATUSES = (
     "created",
@@ -247,6 +249,8 @@ class Run:
     # -- weights and latents -----------------------------------------------------------------
     def save_weights(self, state_dict: dict[str, torch.Tensor], tag: str = "last") -> Path:
         """Save a state_dict (tensors only, moved to cpu) as weights/<tag>.pt, atomically."""
+        import torch
+
         _validate_name(tag, "weights tag")
         clean = {}
         for key, value in state_dict.items():
@@ -260,6 +264,8 @@ class Run:
 
     def load_weights(self, tag: str = "last") -> dict[str, torch.Tensor]:
         """Load weights/<tag>.pt onto the cpu without unpickling arbitrary objects."""
+        import torch
+
         _validate_name(tag, "weights tag")
         path = self.path / "weights" / f"{tag}.pt"
         if not path.exists():
