@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
-from scipy import ndimage
 
 from .base import DIGIT_CLASSES, DataError, DatasetMeta, Loaded
 from .digits import digits_arrays
 from .download import Locator
 from .idx import load_idx_dataset
+
+if TYPE_CHECKING:  # PIL and scipy.ndimage load where images are made: importing data stays fast
+    from PIL import ImageFont
 
 SOURCE_SIZE = 5000
 ROTATION_DEG = 45.0
@@ -45,6 +47,8 @@ def font_dir() -> Path:
 
 def digits_as_mnist(images: np.ndarray) -> np.ndarray:
     """(n, 1, 8, 8) digits in [0,1] -> (n, 1, 28, 28): bilinear zoom to 20x20, 4-pixel border."""
+    from scipy import ndimage
+
     big = ndimage.zoom(images[:, 0], (1, 2.5, 2.5), order=1)
     out = np.zeros((len(images), 1, 28, 28), dtype=np.float32)
     out[:, 0, 4:24, 4:24] = np.clip(big, 0.0, 1.0)
@@ -53,6 +57,8 @@ def digits_as_mnist(images: np.ndarray) -> np.ndarray:
 
 def rotate_images(images: np.ndarray, degrees: float) -> np.ndarray:
     """Rotate (n, 1, H, W) images about their centre (bilinear, zero fill, same size)."""
+    from scipy import ndimage
+
     turned = ndimage.rotate(images, degrees, axes=(2, 3), reshape=False, order=1, mode="constant")
     return np.clip(turned, 0.0, 1.0).astype(np.float32)
 
@@ -61,6 +67,8 @@ def render_digit(
     digit: int, font: ImageFont.FreeTypeFont, box: int, angle: float, shift: tuple[int, int]
 ) -> np.ndarray:
     """One white-on-black 28x28 digit: drawn large, rotated, fitted into a box x box square."""
+    from PIL import Image, ImageDraw
+
     canvas = Image.new("L", (96, 96), 0)
     ImageDraw.Draw(canvas).text((48, 48), str(digit), fill=255, font=font, anchor="mm")
     canvas = canvas.rotate(angle, resample=Image.Resampling.BILINEAR)
@@ -79,6 +87,8 @@ def synth_digits(n: int, seed: int = 0, noise: float = 0.05) -> tuple[np.ndarray
     Each varies font, size (16-22 px box), rotation (+-15 degrees), a 1-pixel shift and Gaussian
     pixel noise, like SynthDigits.
     """
+    from PIL import ImageFont
+
     folder = font_dir()
     paths = [folder / f for f in FONT_FILES if (folder / f).is_file()]
     if not paths:
