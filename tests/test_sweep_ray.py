@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from corel_core.runs import RunStore
-from corel_core.storage import pid_alive
+from corel_core.store import RunStore
+from corel_core.store.files import pid_alive
 
 REPO = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -164,26 +164,27 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes_with_the_failed_trial_recorded
     args = ["--model", "mlp", "--latent-dim", "2", "--epochs", "60", "--max-concurrent", "1"]
     args += ["--grid", "dataset=no_such_set,digits", "--runs-dir", str(runs), "--json"]
     env = sweep_env(ray_tmp)
-    driver = subprocess.Popen(
-        [sys.executable, "-m", "corel_core", "sweep", *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    out_file, err_file = tmp_path / "stdout", tmp_path / "stderr"
+    with open(out_file, "w") as stdout, open(err_file, "w") as stderr:  # no pipe to fill up
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "corel_core", "sweep", *args],
+            cwd=REPO,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
     store = RunStore(runs)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # Ctrl-C once the digits run has saved an epoch
         ids = store.ids()
         if ids and len(store.get(ids[0]).metrics()) >= 1:
             break
-        assert driver.poll() is None, driver.communicate()[1][-3000:]
+        assert driver.poll() is None, err_file.read_text()[-3000:]
         time.sleep(0.2)
     driver.send_signal(signal.SIGINT)
-    stdout, stderr = driver.communicate(timeout=120)
-    assert driver.returncode == 130, stderr[-3000:]
-    stopped = json.loads(stdout)
+    driver.wait(timeout=120)
+    assert driver.returncode == 130, err_file.read_text()[-3000:]
+    stopped = json.loads(out_file.read_text())
     assert stopped["status"] == "interrupted"
     (run_id,) = store.ids()
     cut = store.get(run_id)

@@ -101,6 +101,8 @@ def test_cli_refuses_bad_sweeps_before_starting_ray(tmp_path: Path, capsys) -> N
     assert "add --oneclass" in capsys.readouterr().err
     assert main(["sweep", "--resume", "../etc", "--runs-dir", runs]) == 2
     assert "is not a sweep id" in capsys.readouterr().err
+    assert main(["sweep", "--grid", "eta=1,2", "--retry-failed", "--runs-dir", runs]) == 2
+    assert "--retry-failed goes with --resume" in capsys.readouterr().err
     assert not (tmp_path / "runs" / "sweeps").exists() or not any(
         (tmp_path / "runs" / "sweeps").iterdir()
     )

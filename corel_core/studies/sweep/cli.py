@@ -27,7 +27,7 @@ workers write the runs and the sweep's records there), and every node needs this
 its environment at the same path.
 """
 
-RESUME_KEEPS = ("runs_dir", "resume", "json", "quiet", "address", "command")
+RESUME_KEEPS = ("runs_dir", "resume", "retry_failed", "json", "quiet", "address", "command")
 
 
 def add_sweep_parser(
@@ -51,6 +51,11 @@ def add_sweep_parser(
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--resume", metavar="SWEEP_ID", help="finish an interrupted sweep")
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume: run the failed trials again too (they are kept as failed otherwise)",
+    )
     p.add_argument(
         "--grid",
         action="append",
@@ -157,13 +162,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 + "."
             )
         sweep = store.get(args.resume)
+    elif args.retry_failed:
+        raise SweepError("--retry-failed goes with --resume SWEEP_ID.")
     else:
         sweep = store.create(spec_from_args(args))
     progress = None if args.quiet else stderr_progress
     # Ray Tune prints on stdout; with --json only the JSON goes there.
     quiet_stdout = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     with quiet_stdout:
-        out = run_sweep(sweep, address=args.address, progress=progress)
+        out = run_sweep(
+            sweep, address=args.address, progress=progress, retry_failed=args.retry_failed
+        )
     if args.json:
         print(json.dumps(out, indent=2, default=str))
     else:

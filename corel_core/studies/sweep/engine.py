@@ -185,11 +185,13 @@ def run_sweep(
     max_concurrent: int | None = None,
     progress: Progress | None = None,
     temp_dir: str | None = None,
+    retry_failed: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) every unfinished trial of `sweep` with Ray Tune; the sweep's summary.
 
-    Restores Tune's saved experiment when there is one (after Ctrl-C), else grid-searches the
-    whole space; trials whose run already completed are only re-read. Returns
+    Restores Tune's saved experiment when there is one (after Ctrl-C; failed trials stay failed
+    unless `retry_failed`), else grid-searches the whole space; trials whose run already
+    completed are only re-read. Returns
     `results.summary(sweep)` plus wall time and where it ran.
     """
     from ray import tune
@@ -223,7 +225,10 @@ def run_sweep(
         try:
             if tune.Tuner.can_restore(str(experiment)):
                 tuner = tune.Tuner.restore(
-                    str(experiment), trainable, resume_unfinished=True, resume_errored=False
+                    str(experiment),
+                    trainable,
+                    resume_unfinished=True,
+                    restart_errored=retry_failed,
                 )
             else:
                 params = {k: tune.grid_search(list(v)) for k, v in spec.space.items()}
