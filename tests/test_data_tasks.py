@@ -9,7 +9,7 @@ import pytest
 from scipy import ndimage
 from sklearn.datasets import load_digits
 
-from corel_core.config import DataConfig
+from corel_core.config import ConfigError, DataConfig
 from corel_core.data import DataError, load_dataset
 
 
@@ -73,7 +73,7 @@ def test_font_digits_are_recognisable(mnist_dir: Path) -> None:
 
 
 def test_bad_target_size(mnist_dir: Path) -> None:
-    with pytest.raises(DataError, match="n_target"):
+    with pytest.raises(ConfigError, match="n-target"):  # refused by the config schema
         load("mnist_digits", mnist_dir, n_target=0)
     with pytest.raises(DataError, match="at most 1797"):
         load("mnist_digits", mnist_dir, n_target=5000)

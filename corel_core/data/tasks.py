@@ -18,6 +18,7 @@ from .base import DIGIT_CLASSES, DataError, DatasetMeta, Loaded
 from .digits import digits_arrays
 from .download import Locator
 from .idx import load_idx_dataset
+from .subsample import subsample_indices
 
 if TYPE_CHECKING:  # PIL and scipy.ndimage load where images are made: importing data stays fast
     from PIL import ImageFont
@@ -113,12 +114,12 @@ def _target_digits(n: int, seed: int, pool_x: np.ndarray, pool_y: np.ndarray) ->
         raise DataError(
             f"n_target must be at most {len(x)} for mnist_digits (digits has {len(x)})."
         )
-    pick = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
+    pick = subsample_indices(len(x), n, seed)
     return digits_as_mnist(x[pick]), y[pick]
 
 
 def _target_rotated(n: int, seed: int, pool_x: np.ndarray, pool_y: np.ndarray) -> tuple:
-    pick = np.sort(np.random.default_rng(seed).choice(len(pool_x), size=n, replace=False))
+    pick = subsample_indices(len(pool_x), n, seed)
     return rotate_images(pool_x[pick].astype(np.float32) / 255.0, ROTATION_DEG), pool_y[pick]
 
 

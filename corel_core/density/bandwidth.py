@@ -16,6 +16,8 @@ import numpy as np
 from scipy.special import gammaln
 from sklearn.model_selection import KFold
 
+from corel_core.data.subsample import subsample_indices
+
 from ._checks import DensityError, as_labels, as_points, check_metric, check_positive
 from ._kernel import DEFAULT_CHUNK_BYTES, log_kde_from_sq, row_chunks, sq_distances
 
@@ -119,9 +121,7 @@ def cv_bandwidth(
     arr = as_points(x, "x", min_rows=2)
     if int(folds) != folds or folds < 2:
         raise DensityError(f"folds must be an integer of at least 2, not {folds!r}.")
-    if len(arr) > max_points:
-        keep = np.random.default_rng(seed).choice(len(arr), size=max_points, replace=False)
-        arr = arr[np.sort(keep)]
+    arr = arr[subsample_indices(len(arr), max_points, seed)]
     if len(arr) < folds:
         raise DensityError(f"cv_bandwidth needs at least {folds} points for {folds} folds.")
     grid_arr = default_cv_grid(arr) if grid is None else np.sort(np.asarray(grid, dtype=float))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from corel_core.data.subsample import subsample_indices
 from corel_core.topology.persistence import (
     NonFiniteInputError,
     TopologyError,
@@ -40,14 +41,6 @@ class Diagrams(dict):
     def subsampled(self) -> bool:
         """True when fewer points than given were used."""
         return self.n_used < self.n_total
-
-
-def subsample_indices(n: int, max_points: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a uniform random subset of size min(n, max_points), seeded."""
-    if n <= max_points:
-        return np.arange(n)
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n, size=max_points, replace=False))
 
 
 def _as_float64(points: object) -> tuple[np.ndarray, np.dtype]:

@@ -15,6 +15,7 @@ import torch
 
 from corel_core.config import ConfigError, RunConfig
 from corel_core.data import Dataset, load_dataset
+from corel_core.data.subsample import subsample_indices
 from corel_core.models import Autoencoder, build_model, evaluating, resolved_decoder
 from corel_core.objective import build_objective
 from corel_core.store import ACTIVE, Run, RunError, RunStore
@@ -58,8 +59,7 @@ def n_tasks_of(dataset: Dataset) -> int:
 
 def preview_indices(n: int, count: int = PREVIEW_COUNT, seed: int = 0) -> np.ndarray:
     """Fixed sample indices whose reconstructions are shown during training."""
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n, size=min(n, count), replace=False))
+    return subsample_indices(n, count, seed)
 
 
 @torch.no_grad()
@@ -99,10 +99,7 @@ def reconstruct(model: Autoencoder, x: np.ndarray, task: np.ndarray | None) -> n
 def save_latents(run: Run, model: Autoencoder, dataset: Dataset, seed: int) -> None:
     """Cache the codes of (a capped random subset of) the training data next to the run."""
     n = len(dataset.x)
-    if n > LATENT_CACHE_CAP:
-        index = np.sort(np.random.default_rng(seed).choice(n, LATENT_CACHE_CAP, replace=False))
-    else:
-        index = np.arange(n)
+    index = subsample_indices(n, LATENT_CACHE_CAP, seed)
     task = None if dataset.task is None else dataset.task[index]
     arrays = encode_all(model, dataset.x[index], task)
     arrays["index"] = index.astype(np.int64)
