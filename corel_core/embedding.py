@@ -18,6 +18,10 @@ METHODS = ("raw", "pca", "umap", "tsne")
 DEFAULT_CAPS = {"raw": 200_000, "pca": 200_000, "umap": 20_000, "tsne": 5_000}
 HARD_CAPS = {"raw": 200_000, "pca": 200_000, "umap": 100_000, "tsne": 20_000}  # max_points limit
 MAX_INPUT_POINTS = 200_000
+#: From this many points umap-learn searches neighbours approximately; up to the UMAP cap corel
+#: gives it exact neighbours instead (scikit-learn), for these metrics.
+EXACT_KNN_FROM = 4096
+EXACT_KNN_METRICS = ("euclidean", "manhattan", "chebyshev", "cosine")
 ALLOWED_PARAMS = {
     "raw": {"dims"},
     "pca": {"whiten"},
@@ -117,13 +121,26 @@ def _pca(x: np.ndarray, k: int, params: dict[str, Any], seed: int):
 def _umap(x: np.ndarray, k: int, params: dict[str, Any], seed: int) -> np.ndarray:
     import umap
 
+    from corel_core.analysis.warmup import enable_umap_cache
+
+    enable_umap_cache()  # compiled once (make setup warms it), then read from disk
+
     n = x.shape[0]
     params["n_neighbors"] = int(min(params.get("n_neighbors", 15), n - 1))
     params["min_dist"] = float(params.get("min_dist", 0.1))
     params["metric"] = str(params.get("metric", "euclidean"))
-    reducer = umap.UMAP(n_components=k, random_state=seed, **params)
+    extra: dict[str, Any] = {}
+    if EXACT_KNN_FROM <= n <= DEFAULT_CAPS["umap"] and params["metric"] in EXACT_KNN_METRICS:
+        # umap's own neighbour search (NN-descent) recompiles in every process (~30-90 s on a
+        # busy 2-core machine; numba cannot cache it); exact neighbours take 0.1-6 s here.
+        from sklearn.neighbors import NearestNeighbors
+
+        search = NearestNeighbors(n_neighbors=params["n_neighbors"], metric=params["metric"])
+        dists, rows = search.fit(x).kneighbors(x)
+        extra["precomputed_knn"] = (rows, dists.astype(np.float32))
+    reducer = umap.UMAP(n_components=k, random_state=seed, **params, **extra)
     with warnings.catch_warnings():  # "n_jobs overridden by setting random_state" is expected
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", UserWarning)  # and "no search index" (we never transform)
         return reducer.fit_transform(x)
 
 

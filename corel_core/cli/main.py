@@ -150,6 +150,16 @@ def _elsewhere(name: str, which: str) -> Callable:
     return getattr(importlib.import_module(module), adder if which == "add" else handler)
 
 
+def cmd_warmup(args: argparse.Namespace) -> int:
+    """Compile the numba kernels (connectivity loss, UMAP) once; numba keeps them on disk."""
+    from corel_core.analysis.warmup import warm_up
+
+    steps = tuple(args.only) if args.only else None
+    seconds = warm_up(*([steps] if steps else []), report=lambda line: print(line, flush=True))
+    print(f"warm-up done in {sum(seconds.values()):.0f} s", flush=True)
+    return 0
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with a `command` from ELSEWHERE only that one of them is registered.
 
@@ -166,6 +176,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmarks with ratios against peers")
     p.add_argument("which", choices=["persistence", "connectivity"])
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    p = sub.add_parser(
+        "warmup",
+        help="compile the numba kernels once (make setup runs it); later runs load them from disk",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        choices=["connectivity", "umap", "umap-large"],
+        help="compile only these (default: all)",
+    )
     if command in COMMANDS:
         return parser
     for name in ELSEWHERE if command not in ELSEWHERE else (command,):
@@ -181,6 +201,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "lessons": cmd_lessons,
     "bench": cmd_bench,
+    "warmup": cmd_warmup,
 }
 
 
