@@ -114,8 +114,6 @@ def ray_head(ray_tmp: str) -> Iterator[str]:
             "127.0.0.1",
             "--port",
             str(port),
-            "--ray-client-server-port",
-            str(free_port()),
             "--include-dashboard",
             "false",
             "--disable-usage-stats",

@@ -63,8 +63,22 @@ def _use_token_if_any() -> None:
     """Send Ray's authentication token (~/.ray/auth_token or $RAY_AUTH_TOKEN) to a cluster:
     a head started by `ray start` requires it, and a driver does not send it unless told."""
     has_token = os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").exists()
-    if has_token:
-        os.environ.setdefault("RAY_AUTH_MODE", "token")
+    if not has_token or "RAY_AUTH_MODE" in os.environ:
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    if "ray" in sys.modules:  # Ray read its configuration at import: make it read it again
+        from ray._private.authentication import authentication_token_setup
+
+        authentication_token_setup._enable_token_auth()
+
+
+def prepare_environment(address: str | None) -> None:
+    """Environment for Ray, set before it is imported where possible (it reads some at import)."""
+    quiet_ray_environment()
+    if not address or is_loopback(address):
+        _stay_on_loopback()
+    if address:
+        _use_token_if_any()
 
 
 @contextlib.contextmanager
@@ -75,7 +89,7 @@ def ray_session(address: str | None = None, temp_dir: str | None = None) -> Iter
     on 127.0.0.1 and is shut down on exit; a Ray this process had already started is reused
     and left running. `temp_dir` (or $COREL_RAY_TMPDIR) holds an embedded Ray's sockets/logs.
     """
-    quiet_ray_environment()
+    prepare_environment(address)
     import ray
 
     if ray.is_initialized():
@@ -88,16 +102,12 @@ def ray_session(address: str | None = None, temp_dir: str | None = None) -> Iter
         "runtime_env": {"env_vars": {"PYTHONPATH": PROJECT_ROOT}},
     }
     if address:
-        if is_loopback(address):
-            _stay_on_loopback()
-        _use_token_if_any()
         try:
             ray.init(address=address, **common)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise SweepError(f"could not reach a Ray cluster at {address}: {exc}") from exc
         label = f"Ray cluster at {address}"
     else:
-        _stay_on_loopback()
         ray.init(
             address="local",
             num_cpus=os.cpu_count() or 1,
@@ -194,8 +204,6 @@ def run_sweep(
     completed are only re-read. Returns
     `results.summary(sweep)` plus wall time and where it ran.
     """
-    from ray import tune
-
     from corel_core.studies.sweep.results import summary
 
     spec = sweep.spec
@@ -205,6 +213,7 @@ def run_sweep(
     status, interrupted = "failed", False
     with ray_session(address, temp_dir) as where:
         import ray
+        from ray import tune
 
         cpus = int(ray.cluster_resources().get("CPU", 1))
         concurrency = max_concurrent or spec.max_concurrent or max(1, cpus)
