@@ -60,45 +60,50 @@ def persist(x: torch.Tensor) -> Callable[[], object]:
     return lambda: vr0_persistence(x)
 
 
+def ae_steps(where: str, repeats: int) -> tuple[float, float]:
+    """Median ms of a branch-conv AE step without and with λ = 20 · L_η, steps alternating so
+    that drifting load hits both alike (as `bench connectivity` does)."""
+    x = torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0)).to(where)
+    steps = []
+    for lam in (0.0, 20.0):
+        torch.manual_seed(0)
+        model = build_model(BRANCH_CONV, (1, 28, 28)).to(where)
+        objective = build_objective(LossConfig(reconstruction="l1", lambda_conn=lam), BRANCH_CONV)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+        def one(model=model, objective=objective, opt=opt) -> None:
+            opt.zero_grad(set_to_none=True)
+            objective(model, x)["total"].backward()
+            opt.step()
+
+        steps.append(one)
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for k, step in enumerate(steps):
+            times[k].append(timed_ms(step, where, repeats=1, warmup=0 if times[k] else 3))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def bench(device: str, repeats: int) -> list[tuple[str, float, float]]:
-    """(what, device ms, cpu ms) rows."""
+    """(what, device ms, cpu ms) rows; each measured separately (twice on the CPU in a dry run)."""
     rng = np.random.default_rng(0)
     rows = []
     for n in (100, 1000):
         x = torch.from_numpy(rng.normal(size=(n, 10)).astype(np.float32))
-        ms = {where: timed_ms(persist(x.to(where)), where, repeats) for where in (device, "cpu")}
-        rows.append((f"H0 persistence, b = {n}, 10-D", ms[device], ms["cpu"]))
+        ms = [timed_ms(persist(x.to(where)), where, repeats) for where in (device, "cpu")]
+        rows.append((f"H0 persistence, b = {n}, 10-D", *ms))
     z = torch.from_numpy(rng.normal(size=(100, 160)).astype(np.float32))
 
     def conn(where: str) -> Callable[[], None]:
         zz = z.to(where).requires_grad_(True)
         return lambda: connectivity_loss(zz, 2.0, "l1", branches=16).backward()
 
-    ms = {where: timed_ms(conn(where), where, repeats) for where in (device, "cpu")}
-    rows.append(("connectivity loss fwd+bwd, b = 100, 16×10", ms[device], ms["cpu"]))
-    x = torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0))
-    for lam in (0.0, 20.0):
-
-        def step(where: str, lam: float = lam) -> Callable[[], None]:
-            torch.manual_seed(0)
-            model = build_model(BRANCH_CONV, (1, 28, 28)).to(where)
-            objective = build_objective(
-                LossConfig(reconstruction="l1", lambda_conn=lam), BRANCH_CONV
-            )
-            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-            xb = x.to(where)
-
-            def one() -> None:
-                opt.zero_grad(set_to_none=True)
-                objective(model, xb)["total"].backward()
-                opt.step()
-
-            return one
-
-        ms = {
-            where: timed_ms(step(where), where, max(repeats // 4, 5)) for where in (device, "cpu")
-        }
-        rows.append((f"branch-conv AE step, b = 100, λ = {lam:g}", ms[device], ms["cpu"]))
+    ms = [timed_ms(conn(where), where, repeats) for where in (device, "cpu")]
+    rows.append(("connectivity loss fwd+bwd, b = 100, 16×10", *ms))
+    dev_steps = ae_steps(device, max(repeats // 2, 5))
+    cpu_steps = ae_steps("cpu", max(repeats // 5, 5))
+    for k, lam in enumerate((0, 20)):
+        rows.append((f"branch-conv AE step, b = 100, λ = {lam}", dev_steps[k], cpu_steps[k]))
     return rows
 
 

@@ -69,7 +69,7 @@ def test_branch_conv_ae_step_with_the_loss_on_device_matches_cpu(device: str) ->
         terms["total"].backward()
         grads = [p.grad for p in model.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads)
-        totals[where] = {k: float(v) for k, v in terms.items()}
+        totals[where] = {k: float(v.detach()) for k, v in terms.items()}
     for key, value in totals["cpu"].items():  # cuDNN convolutions round differently
         assert totals[device][key] == pytest.approx(value, rel=1e-3), key
 
