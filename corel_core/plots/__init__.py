@@ -12,6 +12,7 @@ from corel_core.plots.compare import (
     principal_angles_figure,
     stage_losses,
 )
+from corel_core.plots.curves import ema, loss_curves
 from corel_core.plots.density import auroc_bars, bandwidth_bars, cv_curve, roc_curves
 from corel_core.plots.images import (
     image_grid,
@@ -36,7 +37,7 @@ from corel_core.plots.persistence import (
     persistence_diagram,
 )
 from corel_core.plots.theme import PALETTE, TEMPLATE, empty_figure, style
-from corel_core.plots.training import batch_loss_figure, death_stats_figure, loss_curves
+from corel_core.plots.training import batch_loss_figure, death_stats_figure
 
 __all__ = [
     "PALETTE",
@@ -53,6 +54,7 @@ __all__ = [
     "death_stats_figure",
     "decomposition_bars",
     "density_map",
+    "ema",
     "empty_figure",
     "error_comparison",
     "image_grid",

@@ -61,23 +61,58 @@ def style(
         title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 16}},
         height=height,
         font={"family": FONT_FAMILY, "size": 12},
-        margin={"l": 60, "r": 20, "t": 60 if title else 30, "b": 50},
+        margin={"l": 60, "r": _right_margin(fig), "t": 60 if title else 30, "b": 50},
         showlegend=legend,
         colorway=list(PALETTE),
-        legend={
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
-            "xanchor": "right",
-            "x": 1.0,
-            "title": {"text": legend_title or ""},
-        },
+        legend=legend_below(legend_title),
         hoverlabel={"font": {"family": FONT_FAMILY}},
     )
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def _right_margin(fig: go.Figure) -> int:
+    """20 px, or room for labels placed right of the plot (reference lines' values)."""
+    widths = [
+        14 + 7 * len(str(a.text))  # ≈ 7 px per character at font size 12
+        for a in fig.layout.annotations
+        if a.xanchor == "left" and isinstance(a.x, (int, float)) and a.x >= 1 and a.text
+    ]
+    return max([20, *widths])
+
+
+def legend_below(title: str | None = None) -> dict:
+    """Legend layout: a horizontal legend under the plot, left-aligned.
+
+    Above the plot it covered the figure title (long legends wrap) and the toolbar covered it;
+    under the x-axis it collides with neither, and plotly grows the bottom margin to fit it.
+    """
+    return {
+        "orientation": "h",
+        "yref": "container",
+        "yanchor": "bottom",
+        "y": 0.0,
+        "xanchor": "left",
+        "x": 0.0,
+        "title": {"text": title or ""},
+    }
+
+
+def integer_ticks(fig: go.Figure, n: int, axis: str = "x") -> go.Figure:
+    """Whole-number ticks (1, 2, 5, 10, 20, 50, … apart, at most ~8) on every `axis` axis.
+
+    For counts such as epochs, where plotly's automatic ticks would show 1.5.
+    """
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        step = candidate
+        if max(int(n), 1) / candidate <= 8:
+            break
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(tick0=0 if step > 1 else 1, dtick=step, tickformat="d")
     return fig
 
 
@@ -88,7 +123,8 @@ def add_eta_vline(fig: go.Figure, eta: float, *, row: int | None = None, col: in
         x=float(eta),
         line={"color": ETA_COLOR, "dash": "dash", "width": 1.5},
         annotation_text=f"η = {eta:g}",
-        annotation_position="top right",
+        annotation_position="top",  # above the plot area, never over the data
+        annotation_yanchor="bottom",
         annotation_font_color=ETA_COLOR,
         **kwargs,
     )
@@ -105,7 +141,8 @@ def add_ref_hline(fig: go.Figure, y: float, *, label: str, line_color: str = MUT
         y=float(y),
         line={"color": line_color, "dash": "dash", "width": 1.5},
         annotation_text=f"{label} = {y:.3g}",
-        annotation_position="top left",
+        annotation_position="right",  # in the right margin, never over the data
+        annotation_xanchor="left",
         annotation_font_color=line_color,
     )
 
