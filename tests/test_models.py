@@ -193,9 +193,31 @@ def test_cvae_optimal_has_a_ratio_estimator_on_z() -> None:
     model = build_model(_cfg("cvae_optimal"), (6,), n_tasks=2)
     assert isinstance(model.ratio, RatioEstimator)
     assert model.ratio(torch.randn(7, 4)).shape == (7,)
-    linears = [m for m in model.ratio.net if isinstance(m, torch.nn.Linear)]
-    assert [m.out_features for m in linears] == [500, 500, 500, 1]  # AAAI default 3×500
-    assert any(isinstance(m, torch.nn.Dropout) and m.p == 0.5 for m in model.ratio.net)
+    layers = list(model.ratio.net)
+    linears = [m for m in layers if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [64, 64, 1]
+    assert linears[0].in_features == 4
+    assert sum(isinstance(m, torch.nn.Tanh) for m in layers) == 2
+    # AAAI 2019 discriminator: dropout 0.5 once, right before the output layer
+    dropouts = [i for i, m in enumerate(layers) if isinstance(m, torch.nn.Dropout)]
+    assert dropouts == [len(layers) - 2] and layers[-2].p == 0.5
+
+
+def test_ratio_estimator_shape_options_and_errors() -> None:
+    aaai = RatioEstimator(3, hidden=(500, 500, 500))
+    assert [m.out_features for m in aaai.net if isinstance(m, torch.nn.Linear)] == [500] * 3 + [1]
+    plain = RatioEstimator(3, hidden=(8,), activation="relu", dropout=0.0)
+    assert not any(isinstance(m, torch.nn.Dropout) for m in plain.net)
+    assert any(isinstance(m, torch.nn.ReLU) for m in plain.net)
+    z = torch.randn(5, 3)
+    aaai.eval()
+    assert torch.equal(aaai(z), aaai(z))  # no dropout noise in eval mode
+    with pytest.raises(ValueError, match="dropout"):
+        RatioEstimator(3, dropout=1.0)
+    with pytest.raises(ValueError, match="at least 1"):
+        RatioEstimator(3, hidden=(0,))
+    with pytest.raises(ValueError, match="unknown activation"):
+        RatioEstimator(3, activation="swish")
 
 
 def test_ratio_estimator_recovers_log_density_ratio() -> None:

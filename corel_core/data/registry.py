@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import DataConfig
-from . import cifar, digits, idx, tasks, toys
+from . import cifar, digits, idx, synthetic, tasks, toys
 from .base import DataError, Loaded
 from .download import Locator
 
@@ -95,6 +95,13 @@ _SPECS = (
         "CIFAR-100 images with its 20 coarse superclasses as labels (download).",
         _cifar("cifar20"),
         True,
+    ),
+    DatasetSpec(
+        "synthetic_shifted",
+        "points",
+        "Two tasks sharing a 2-D latent (5 clusters), rendered into 32-D; the small target's "
+        "rendering is shifted (offline, for the task-dependency experiment).",
+        lambda cfg, _locator: synthetic.load_synthetic_two_task(cfg.n_target, cfg.seed),
     ),
     DatasetSpec(
         "mnist_digits",
