@@ -16,10 +16,10 @@ def test_a_lambda_sweep_from_the_browser(app_server: dict, page) -> None:
     url = f"{app_server['url']}/sweeps?dataset=digits&model=mlp&latent-dim=2&epochs=1&seed=7"
     page.goto(url)
     page.get_by_text("Base settings (from the Train page)").wait_for()
-    values = page.get_by_label("λ (connectivity weight) values")
+    values = page.get_by_role("textbox", name="λ (connectivity weight) values")
     values.fill("0,20")
     values.press("Enter")
-    seeds = page.get_by_label("Seeds per point")
+    seeds = page.get_by_role("spinbutton", name="Seeds per point")
     seeds.fill("1")
     seeds.press("Enter")
     page.get_by_text("2 trials of 1 epochs each.").wait_for()
