@@ -11,7 +11,7 @@ import sys
 
 from corel_core.taskdep.config import TASK_PAIRS, TaskDepConfig
 
-QUICK = {  # a smoke-test size: one seed, a few epochs, small held-out sets
+QUICK = {  # a smoke-test size: one seed, a few epochs, small held-out sets (overrides pairs')
     "n_source": 500,
     "epochs": 3,
     "seeds": (0,),
@@ -31,11 +31,28 @@ def add_taskdep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
         "taskdep",
         help="VAE vs CVAE vs optimal-prior CVAE: task dependency I(S;Z) and test log-likelihood",
     )
-    p.add_argument("--source", default="mnist", choices=sources, help="large source task")
-    p.add_argument("--target", default="digits", choices=targets, help="small target task")
-    p.add_argument("--n-target", type=int, default=100, help="training images of the target")
+    p.add_argument(
+        "--source",
+        default="synthetic",
+        choices=sources,
+        help="large source task (default synthetic: built in, offline; mnist needs its files)",
+    )
+    p.add_argument(
+        "--target",
+        default=None,
+        choices=targets,
+        help="small target task (default: shifted for synthetic, digits for mnist)",
+    )
+    p.add_argument("--n-target", type=int, default=100, help="training samples of the target")
     p.add_argument("--seeds", type=int, help="number of seeds 0..N-1 (default 3)")
-    p.add_argument("--epochs", type=int, help="training epochs per model (default 20)")
+    p.add_argument(
+        "--epochs", type=int, help="training epochs per model (default 40 synthetic, 20 mnist)"
+    )
+    p.add_argument(
+        "--ratio-steps",
+        type=int,
+        help="discriminator passes per model step of the optimal-prior CVAE (default 5)",
+    )
     p.add_argument("--data-dir", help="directory holding the MNIST files")
     p.add_argument("--runs-dir", help="run store directory (default ~/.corel/runs)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
@@ -51,23 +68,27 @@ def add_taskdep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
     return p
 
 
+def default_target(source: str) -> str:
+    """The first target paired with `source` in TASK_PAIRS (shifted, digits)."""
+    return next(t for s, t in TASK_PAIRS if s == source)
+
+
 def config_from_args(args: argparse.Namespace) -> TaskDepConfig:
-    """The experiment's config from the parsed flags (--quick first, explicit flags win)."""
+    """The experiment's config from the parsed flags (pair defaults, --quick, explicit flags)."""
     fields: dict = dict(QUICK) if args.quick else {}
-    fields.update(source=args.source, target=args.target, n_target=args.n_target)
-    fields["data_dir"] = args.data_dir
-    if args.seeds is not None:
-        fields["seeds"] = args.seeds
-    if args.epochs is not None:
-        fields["epochs"] = args.epochs
-    return TaskDepConfig(**fields)
+    fields.update(n_target=args.n_target, data_dir=args.data_dir)
+    for flag in ("seeds", "epochs", "ratio_steps"):
+        if getattr(args, flag, None) is not None:
+            fields[flag] = getattr(args, flag)
+    target = args.target or default_target(args.source)
+    return TaskDepConfig.for_pair(args.source, target, **fields)
 
 
 def cmd_taskdep(args: argparse.Namespace) -> int:
     """Run the experiment with progress on stderr; print a table (or JSON) on stdout."""
     import torch
 
-    from corel_core.runs import RunStore
+    from corel_core.store import RunStore
     from corel_core.taskdep.experiment import run_taskdep
     from corel_core.taskdep.report import format_table
 
