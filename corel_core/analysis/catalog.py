@@ -1,20 +1,22 @@
-"""Which runs the analysis pages can offer, and short labels that tell them apart."""
+"""Which runs the analysis pages can offer, under the one label every page uses for a run."""
 
 from __future__ import annotations
 
-from corel_core.store import Run, RunStore
+from corel_core.analysis.runs_table import run_label as label_of
+from corel_core.analysis.runs_table import unique_labels
+from corel_core.store import Run, RunError, RunStore
 
 USABLE = ("completed", "stopped", "diverged", "interrupted")
 
 
 def run_label(run: Run) -> str:
-    """ "<name or id> · dataset · model · λ=…, η=…" for select boxes."""
+    """ "name · model · λ=… · date" (the dataset when the run has no name), as on the Runs page."""
     cfg = run.config
-    name = run.name or run.id
-    return (
-        f"{name} · {cfg.data.name} · {cfg.model.kind} · λ={cfg.loss.lambda_conn:g}, "
-        f"η={cfg.loss.eta:g}"
-    )
+    try:
+        created = str(run.raw_status().get("created", ""))
+    except RunError:
+        created = ""
+    return label_of(run.name or cfg.data.name, cfg.model.kind, cfg.loss.lambda_conn, created)
 
 
 def analysable_runs(store: RunStore) -> dict[str, str]:
@@ -26,4 +28,4 @@ def analysable_runs(store: RunStore) -> dict[str, str]:
         run = store.get(summary.id)
         if run.has_latents():
             out[summary.id] = run_label(run)
-    return out
+    return unique_labels(out)
