@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from corel_core import plots
-from corel_core.analysis.exports import (
-    figure_config,
-    latents_to_csv,
-    reproduce_snippet,
-    weights_bytes,
-)
+from corel_core.analysis.exports import latents_to_csv, reproduce_snippet, weights_bytes
+from corel_core.analysis.runs_table import run_rows
 from corel_core.store import RunError, RunStore
 from pages._guard import through_app
+from ui.runs_view import compare_curves, filtered_table
+from ui.urlstate import config_to_params
 
 through_app()
 
@@ -29,42 +26,32 @@ if not summaries:
     st.info("No runs yet. Start one on the Train page or with `python -m corel_core train`.")
     st.stop()
 
-table = [
-    {
-        "id": s.id,
-        "name": s.name,
-        "status": s.status,
-        "dataset": s.dataset,
-        "model": s.model_kind,
-        "sweep": s.sweep,
-        "epochs": s.epochs_done,
-        "final loss": (s.final_metrics or {}).get("total"),
-        "created": s.created,
-    }
-    for s in summaries
-]
-st.dataframe(table, hide_index=True, width="stretch")
+rows = run_rows(store, summaries)
+shown = filtered_table(rows)
 broken = [s for s in summaries if s.status == "broken"]
 for s in broken:
     st.warning(f"`{s.id}` cannot be read: {s.message}")
 
-readable = [s.id for s in summaries if s.status != "broken"]
 st.subheader("Compare curves")
-chosen = st.multiselect(
-    "Runs to compare",
-    readable,
-    default=readable[:2],
-    help="Loss curves of the chosen runs on one chart.",
-)
-if chosen:
-    histories = {run_id: store.get(run_id).metrics() for run_id in chosen}
-    st.plotly_chart(plots.loss_curves(histories), key="runs.compare", config=figure_config())
+compare_curves(store, shown)
 
 st.subheader("One run")
-run_id = st.selectbox("Run", readable, help="Download its files or delete it.")
+labels = {r["id"]: r["label"] for r in shown if r["status"] != "broken"}
+run_id = st.selectbox(
+    "Run",
+    list(labels),
+    format_func=labels.get,
+    help="Load its settings into Train, download its files or delete it.",
+)
 if run_id:
     run = store.get(run_id)
-    st.caption(f"Status **{run.status}**. {run.message}")
+    st.caption(f"Status **{run.status}**. {run.message} Id `{run.id}`.")
+    st.page_link(
+        "pages/train.py",
+        label="Use these settings on the Train page",
+        icon=":material/replay:",
+        query_params=config_to_params(run.config),
+    )
     config_json = run.config.to_json()
     with st.expander("Configuration"):
         st.code(config_json, language="json")
