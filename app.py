@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.session import keep_in_url
+
 
 def build_navigation() -> st.navigation:
     """The page list, grouped the way a person works: start, train, analyse."""
@@ -35,7 +37,11 @@ def build_navigation() -> st.navigation:
 
 def main() -> None:
     st.set_page_config(page_title="corel", page_icon=":material/hub:", layout="wide")
-    build_navigation().run()
+    keep_in_url()  # this tab's session token survives page changes and reloads (ui.session)
+    try:
+        build_navigation().run()
+    finally:
+        keep_in_url()  # pages that rewrite their own URL parameters drop it
 
 
 main()

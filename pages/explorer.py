@@ -14,9 +14,7 @@ import streamlit as st
 from corel_core import plots
 from corel_core.analysis.explorer import (
     ExplorerError,
-    cached_projection,
     color_choices,
-    color_values,
     denoise_examples,
     interpolate,
     load_images_for_run,
@@ -28,6 +26,7 @@ from corel_core.store import RunStore
 from corel_core.training.runner import load_trained_model, reconstruct
 from pages._guard import through_app
 from ui.charts import selected_rows
+from ui.jobs import colors, projection
 
 through_app()
 
@@ -128,8 +127,10 @@ st.sidebar.caption("Download any figure with the camera button of its toolbar.")
 
 try:
     with st.spinner(f"Computing the {METHODS[method]} projection (cached afterwards)…"):
-        proj = cached_projection(run, z, method, n_components=n_components, seed=seed, **params)
-    values, color_name, color_note = color_values(run, latents, color_by, seed)
+        # UMAP, t-SNE and the KDE colouring run in a worker process (ui.jobs): a crash in their
+        # native code ends that job, not the server
+        proj = projection(run, z, method, n_components=n_components, seed=seed, **params)
+        values, color_name, color_note = colors(run, latents, color_by, seed)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

@@ -3,7 +3,8 @@
 Bandwidth rules side by side show why one global bandwidth fails when cluster scales differ;
 the one-class section runs the COREL protocol (ball counts of radius η against KDE and OC-SVM),
 official (references from the run's training images) or split-half (ours), as a background
-job, so the page stays responsive and shows progress while it works. The n choices come from
+job in a worker process (so is the bandwidth cross-validation), so the page stays responsive,
+shows progress while it works, and a crash there ends only that job. The n choices come from
 the data (only values every class can draw); finished evaluations are cached in the run folder
 per protocol, so a reload shows them at once. The Evaluate button is only ever disabled with a
 caption saying why.
@@ -16,24 +17,25 @@ import streamlit as st
 from corel_core import plots
 from corel_core.analysis.catalog import analysable_runs
 from corel_core.analysis.kde_views import KDEViews, kde_views
-from corel_core.analysis.oneclass import cached_one_class, evaluate_one_class, load_protocol_data
+from corel_core.analysis.oneclass import cached_one_class, load_protocol_data
 from corel_core.data import list_datasets
 from corel_core.density import SCORERS
 from corel_core.density.oneclass import PROTOCOLS
 from corel_core.store import RunStore
-from corel_core.training import default_manager
-from corel_core.training.trainer import BatchInfo
 from pages._guard import through_app
+from ui.jobs import compute_quietly
+from ui.oneclass_job import JOB_KEY, poll_job, reattach, submit_job
 
 through_app()
-
-JOB_KEY = "kde.oneclass_job"
 
 
 @st.cache_data(show_spinner="Estimating densities…", max_entries=16)
 def cached_kde(root: str, run_id: str, epochs: int, max_points: int, seed: int) -> KDEViews:
-    """kde_views of a run, cached per run, epochs trained and parameters."""
-    return kde_views(RunStore(root).get(run_id), max_points=max_points, seed=seed)
+    """kde_views of a run (cross-validation in a worker), cached per run, epochs and parameters."""
+    run = RunStore(root).get(run_id)
+    return compute_quietly(
+        kde_views, run, max_points=max_points, seed=seed, label=f"KDE views of {run_id}"
+    )
 
 
 def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
@@ -101,42 +103,6 @@ def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
         )
         for note in v.notes:
             st.caption(note)
-
-
-def submit_job(run_id: str, params: dict) -> None:
-    """Start evaluate_one_class in a background job; its progress goes to the job's lock."""
-    root = str(RunStore().root)
-
-    def work(control, progress):  # runs in a worker thread: no st.* calls here
-        progress.set_total(100)
-        progress.set_message("encoding the evaluation split…")
-
-        def report(done: int, total: int) -> None:
-            progress.update_batch(BatchInfo(done, 0, total, {}))
-            progress.set_message(f"{done} % scored")
-
-        return evaluate_one_class(RunStore(root).get(run_id), progress=report, **params)
-
-    job = default_manager().submit(work, label=f"one-class {run_id}", run_id=run_id)
-    st.session_state[JOB_KEY] = job.id
-
-
-@st.fragment(run_every=1.0)
-def poll_job() -> None:
-    """Redraw the job's progress every second; rerun the whole page when it ends."""
-    job_id = st.session_state.get(JOB_KEY)
-    try:
-        snap = default_manager().get(job_id).snapshot()
-    except ValueError:
-        st.session_state.pop(JOB_KEY, None)
-        return
-    if snap["status"] in ("queued", "running", "paused"):
-        st.progress(min(snap["epoch"], 100) / 100, text=snap["message"] or snap["status"])
-        return
-    st.session_state.pop(JOB_KEY, None)
-    if snap["status"] != "completed":
-        st.session_state["kde.job_error"] = snap["message"] or snap["status"]
-    st.rerun()
 
 
 PROTOCOL_LABELS = {
@@ -281,6 +247,7 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
                 "Already evaluated with these settings: the result below is read from the run "
                 "folder. Change a setting to evaluate again."
             )
+    reattach()
     if JOB_KEY in st.session_state:
         poll_job()
     else:

@@ -1,9 +1,10 @@
 """Lessons: one card per autoencoder preset with a one-click run, results side by side, then
 autoencoders against PCA and a stacked autoencoder.
 
-A lesson's run is an ordinary background job (see the Train page); its card polls the job in a
-fragment while it trains and afterwards reads the newest finished run of that preset from the
-run store, so results survive reloads and show up in every tab.
+A lesson's run is an ordinary job of the worker pool (see the Train page), owned by this tab;
+its card polls the job in a fragment while it trains and afterwards reads the newest finished
+run of that preset from the run store, so results survive reloads and show up in every tab. The
+PCA comparison and the stacked autoencoder train in a worker too, while the page waits.
 """
 
 from __future__ import annotations
@@ -11,23 +12,24 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.analysis.pca_compare import ComparisonError, deep_vs_pca, linear_ae_vs_pca
+from corel_core.analysis.pca_compare import ComparisonError, linear_ae_vs_pca
 from corel_core.config import DataConfig
 from corel_core.data import load_dataset
+from corel_core.jobs import JobError, default_pool
 from corel_core.presets import PRESETS
 from corel_core.store import RunStore
+from corel_core.studies.background import deep_vs_pca_on, stacked_on
 from corel_core.studies.lessons import LESSON_GROUPS, latest_run, lesson_result
-from corel_core.studies.stacked import train_stacked
-from corel_core.training import JobError, default_manager
 from corel_core.training.launch import preview_of, submit_training
 from corel_core.training.runner import load_trained_model
 from pages._guard import through_app
 from ui.charts import FIGURE_CONFIG
+from ui.jobs import compute
+from ui.session import owner_id
 
 through_app()
 
 JOBS_KEY = "lessons.jobs"  # preset name -> job id started from this browser session
-manager = default_manager()
 store = RunStore()
 
 
@@ -46,12 +48,17 @@ def linear_comparison(root: str, run_id: str):
 
 
 def active_job(name: str):
-    """The unfinished job this session started for preset `name`, if any."""
+    """The job this tab started for preset `name` (after a reload: its unfinished one), if any."""
     job_id = st.session_state.get(JOBS_KEY, {}).get(name)
     if job_id is None:
-        return None
+        owner = owner_id()
+        mine = default_pool().jobs(owner=owner) if owner else []
+        job = next((j for j in mine if j.label == f"lesson {name}" and not j.done), None)
+        if job is not None:
+            st.session_state.setdefault(JOBS_KEY, {})[name] = job.id
+        return job
     try:
-        job = manager.get(job_id)
+        job = default_pool().get(job_id)
     except JobError:
         return None
     return job
@@ -74,12 +81,13 @@ def live_card(name: str) -> None:
     if job is None:
         return
     snap = job.snapshot()
-    epochs = max(snap["epochs"], 1)
-    done = snap["epochs_done"]
-    last = snap["history"][-1] if snap["history"] else {}
+    epochs = int(snap.get("epochs") or 0)
+    done = int(snap.get("epochs_done") or 0)
+    history = snap.get("history") or []
+    last = history[-1] if history else {}
     loss = f", loss {last['total']:.4g}" if "total" in last else ""
     st.progress(
-        min(done / epochs, 1.0), text=f"{snap['status']}: epoch {done}/{snap['epochs']}{loss}"
+        min(done / max(epochs, 1), 1.0), text=f"{snap['status']}: epoch {done}/{epochs}{loss}"
     )
     preview = preview_of(snap)
     if preview is not None:
@@ -102,7 +110,8 @@ def card(name: str) -> None:
         job = active_job(name)
         busy = job is not None and not job.done
         if st.button("Run", key=f"lessons.run.{name}", disabled=busy, icon=":material/play_arrow:"):
-            job = submit_training(preset.config.replace(name=f"lesson {name}"))
+            config = preset.config.replace(name=f"lesson {name}")
+            job = submit_training(config, owner=owner_id(create=True))
             st.session_state.setdefault(JOBS_KEY, {})[name] = job.id
             busy = True
         if busy:
@@ -174,18 +183,17 @@ deep_data = d1.selectbox("Dataset", ["digits", "mnist"], key="lessons.deep_data"
 deep_epochs = int(d2.number_input("Epochs", 1, 100, 15, key="lessons.deep_epochs"))
 deep_code = int(d3.number_input("Code size", 2, 60, 30, key="lessons.deep_code"))
 if st.button("Compare", key="lessons.deep_run", icon=":material/compare:"):
-    bar = st.progress(0.0, text="loading data…")
-    try:
-        data = load_dataset(DataConfig(name=deep_data, limit=10_000))
-        st.session_state["lessons.deep"] = deep_vs_pca(
-            data,
+    try:  # trains in a worker process, with a progress bar here
+        st.session_state["lessons.deep"] = compute(
+            deep_vs_pca_on,
+            DataConfig(name=deep_data, limit=10_000),
             code_dim=deep_code,
             epochs=deep_epochs,
-            progress=lambda done, total: bar.progress(done / total, text=f"epoch {done}/{total}"),
+            label="deep AE vs PCA",
+            report="progress",
         )
     except (ComparisonError, ValueError) as exc:
         st.error(str(exc))
-    bar.empty()
 deep = st.session_state.get("lessons.deep")
 if deep is not None:
     st.caption(
@@ -217,19 +225,20 @@ widths_text = s1.text_input("Layer widths", "128,64,32", key="lessons.stack_widt
 per_layer = int(s2.number_input("Epochs per layer", 1, 50, 10, key="lessons.stack_epochs"))
 finetune = int(s3.number_input("Fine-tuning epochs", 0, 50, 10, key="lessons.stack_ft"))
 if st.button("Train the stack on digits", key="lessons.stack_run", icon=":material/layers:"):
-    bar = st.progress(0.0, text="loading digits…")
-
-    def report(stage: str, done: int, total: int) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}: {done}/{total}")
-
-    try:
+    try:  # trains in a worker process, with a progress bar here
         widths = tuple(int(w) for w in widths_text.split(",") if w.strip())
-        st.session_state["lessons.stacked"] = train_stacked(
-            load_dataset(DataConfig(name="digits")), widths, per_layer, finetune, 0, report
+        st.session_state["lessons.stacked"] = compute(
+            stacked_on,
+            DataConfig(name="digits"),
+            widths,
+            per_layer,
+            finetune,
+            0,
+            label="stacked autoencoder",
+            report="progress",
         )
     except ValueError as exc:
         st.error(f"The stack could not be trained: {exc}")
-    bar.empty()
 stacked = st.session_state.get("lessons.stacked")
 if stacked is not None:
     a1, a2, a3 = st.columns(3)

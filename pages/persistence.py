@@ -2,8 +2,9 @@
 
 Barcodes and diagrams of one batch of b codes against N ≫ b codes, the densification of nearest-
 neighbour distances as N grows, and the tutorial's three-Gaussians toy reproduced in one click.
-Expensive results are cached per (run, epochs trained, parameters) with st.cache_data, so a rerun
-caused by any widget only recomputes what its parameters changed.
+Expensive results are computed in a worker process (ripser is native code: a crash there ends one
+job, not the server) and cached per (run, epochs trained, parameters) with st.cache_data, so a
+rerun caused by any widget only recomputes what its parameters changed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from corel_core.analysis.persistence_views import PersistenceViews, densificatio
 from corel_core.store import Run, RunStore
 from corel_core.studies.toy import SNAPSHOT_EPOCHS, load_toy_result, run_toy, toy_runs
 from pages._guard import through_app
+from ui.jobs import compute, compute_quietly
 
 through_app()
 
@@ -29,7 +31,9 @@ def cached_views(
 ):
     """persistence_views of a run, cached per run, epochs trained and parameters."""
     run = RunStore(root).get(run_id)
-    return persistence_views(run, n_batch, n_large, seed, branch=branch)
+    return compute_quietly(
+        persistence_views, run, n_batch, n_large, seed, branch=branch, label=f"diagrams of {run_id}"
+    )
 
 
 @st.cache_data(show_spinner="Measuring nearest-neighbour distances…", max_entries=32)
@@ -37,7 +41,10 @@ def cached_densification(
     root: str, run_id: str, epochs: int, sizes: tuple[int, ...], seed: int, branch: int | None
 ):
     """densification of a run, cached per run, epochs trained and parameters."""
-    return densification(RunStore(root).get(run_id), sizes, seed, branch=branch)
+    run = RunStore(root).get(run_id)
+    return compute_quietly(
+        densification, run, sizes, seed, branch=branch, label=f"densification of {run_id}"
+    )
 
 
 def branch_of(run: Run, choice: str) -> int | None:
@@ -77,13 +84,8 @@ def show_toy(store: RunStore) -> None:
         "its snapshots in the run store.",
     ):
         with st.status("Training the toy…", expanded=True) as status:
-            bar = st.progress(0.0, text="starting")
-
-            def progress(done: int, total: int) -> None:
-                bar.progress(done / total, text=f"epoch {done} of {total}")
-
-            try:
-                result = run_toy(store, progress=progress)
+            try:  # trains in a worker process; the run and its snapshots land in the store
+                result = compute(run_toy, store, label="toy preset", report="progress", keep=True)
             except ValueError as exc:
                 status.update(label="The toy could not run", state="error")
                 st.error(str(exc))

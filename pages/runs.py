@@ -1,7 +1,8 @@
 """Runs: list every run on disk, compare their curves, download or delete them.
 
 Everything here is read from the run store, so runs from the CLI, other tabs or earlier app
-sessions all appear; nothing important lives only in this browser session.
+sessions all appear; nothing important lives only in this browser session. A run can be deleted
+or resumed only by the tab that made it (ui.session); everyone else sees it read-only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from corel_core.analysis.exports import latents_to_csv, reproduce_snippet, weigh
 from corel_core.analysis.runs_table import run_rows
 from corel_core.store import RunError, RunStore
 from pages._guard import through_app
+from ui.run_actions import run_actions
 from ui.runs_view import compare_curves, filtered_table
 from ui.urlstate import config_to_params
 
@@ -68,13 +70,4 @@ if run_id:
             cols[2].warning(str(exc))
         else:
             cols[2].download_button("Latents CSV", latents, f"{run.id}-latents.csv", "text/csv")
-    with cols[3].popover("Delete", icon=":material/delete:"):
-        st.write(f"Delete `{run.id}` and all its files? This cannot be undone.")
-        if st.button("Yes, delete", type="primary", key="runs.confirm_delete"):
-            try:
-                store.delete(run.id)
-            except RunError as exc:
-                st.error(str(exc))
-            else:
-                st.toast(f"Deleted {run.id}")
-                st.rerun()
+    run_actions(store, run, cols[3])  # Delete / Resume only for this tab's own runs

@@ -27,6 +27,8 @@ from corel_core.taskdep import (
 )
 from corel_core.taskdep.background import find_job, start_taskdep_job
 from pages._guard import through_app
+from ui.jobs import failure_text
+from ui.session import may_control, owner_id
 
 through_app()
 
@@ -100,7 +102,7 @@ st.caption(
 )
 if st.button("Start", type="primary", disabled=config is None, icon=":material/play_arrow:"):
     try:
-        _, exp_id = start_taskdep_job(config, root=store.root.parent)
+        _, exp_id = start_taskdep_job(config, root=store.root.parent, owner=owner_id(create=True))
         st.query_params["exp"] = exp_id
     except ValueError as exc:
         st.error(str(exc))
@@ -136,9 +138,14 @@ def progress_panel(exp_id: str) -> None:
     for stage, (done, total) in prog.get("stages", {}).items():
         name = MODEL_LABELS.get(stage, stage)
         st.progress(min(done / max(total, 1), 1.0), text=f"{name}: {done}/{total}")
-    job = find_job(exp_id)
+    job = find_job(exp_id)  # runs in a worker process; only the tab that started it may stop it
     if job is not None and not job.done:
-        st.button("Stop", on_click=job.stop, icon=":material/stop:", key="td.stop")
+        if may_control(job.owner):
+            st.button("Stop", on_click=job.stop, icon=":material/stop:", key="td.stop")
+        else:
+            st.caption("Started from another tab: read-only here.")
+    elif job is not None and job.status == "failed":
+        st.error(f"The experiment failed: {failure_text(job.snapshot())}")
     elif status in ("running", "queued"):
         st.warning("No live job computes this experiment (the app may have restarted).")
 

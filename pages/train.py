@@ -1,21 +1,20 @@
 """Train: configure an autoencoder, run it in the background, watch it learn.
 
-Streamlit reruns this file top to bottom on every click. Training itself runs in a background
-thread owned by the process-wide job manager, so a rerun, a reload or a second tab never stops
-it; the live panel is a fragment that re-renders itself every second from the job's snapshot.
+Streamlit reruns this file top to bottom on every click. Training itself runs in a worker process
+of the server's job pool, so a rerun, a reload or a second tab never stops it, and a crash in it
+ends only that job. The right column (ui.train_live) shows only this tab's own trainings: a
+fragment re-renders it every second from the job's snapshot while it runs.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from corel_core import plots
 from corel_core.config import ConfigError, RunConfig, setting_named
 from corel_core.data import DataError, list_datasets, list_uploads, save_upload
 from corel_core.presets import PRESETS
-from corel_core.training import JobError, default_manager
-from corel_core.training.launch import preview_of, submit_training
 from pages._guard import through_app
+from ui.session import TOKEN_PARAM, tab_token, uploads_allowed
 from ui.train_form import (
     EXPANDED,
     GROUPS,
@@ -26,12 +25,11 @@ from ui.train_form import (
     render_setting,
     values_from_config,
 )
+from ui.train_live import current_job, is_busy, panel, start
 from ui.urlstate import config_from_params, config_to_params
 
-JOB_KEY = "train.job_id"
 DATASET_KEY = key_of(setting_named("dataset"))
 PRESET_KEY = key_of(setting_named("preset"))
-manager = default_manager()
 
 
 def select_options() -> dict[str, list[str]]:
@@ -47,7 +45,7 @@ def load_into_form(config: RunConfig) -> None:
 def keep_upload() -> None:
     """Validate the uploaded file; a good one becomes the dataset, a bad one is only reported."""
     uploaded = st.session_state.get("train.upload")
-    if uploaded is None:
+    if uploaded is None or not uploads_allowed():
         return
     try:
         st.session_state[DATASET_KEY] = save_upload(uploaded.name, uploaded.getvalue())
@@ -70,8 +68,10 @@ def form(options: dict[str, list[str]]) -> RunConfig | None:
         type=["npz", "npy", "csv", "txt"],
         key="train.upload",
         on_change=keep_upload,
+        disabled=not uploads_allowed(),
         help="A .npz/.npy array (samples × features, or images) or a numeric .csv with an "
-        "optional label column. It is checked before it is kept; a good file becomes the dataset.",
+        "optional label column. It is checked before it is kept; a good file becomes the dataset."
+        + ("" if uploads_allowed() else " Uploads are off in this demo."),
     )
     upload_error = st.session_state.pop("train.upload_error", None)
     if upload_error:
@@ -84,7 +84,11 @@ def form(options: dict[str, list[str]]) -> RunConfig | None:
     except ConfigError as exc:
         st.error(str(exc))
         return None
-    st.query_params.from_dict(config_to_params(config))  # the address bar reproduces the form
+    # the address bar reproduces the form (and keeps this tab's session token, ui.session)
+    token = tab_token()
+    st.query_params.from_dict(
+        {**config_to_params(config), **({TOKEN_PARAM: token} if token else {})}
+    )
     return config
 
 
@@ -112,80 +116,31 @@ def main() -> None:
     with form_col:
         config = form(options)
         render_setting(setting_named("name"))
+        busy = is_busy(current_job())
+        # The click is read here, not in an on_click callback: a callback would get the config
+        # of the previous run, without a setting changed together with the click.
         if st.button(
-            "Start training", type="primary", disabled=config is None, icon=":material/play_arrow:"
+            "Start training",
+            type="primary",
+            disabled=config is None or busy,
+            icon=":material/play_arrow:",
+            help="Trains in a worker process; this tab shows it live. Disabled while this tab's "
+            "training runs.",
+        ) and start(config):
+            st.rerun()  # redraw at once with Start disabled
+        if busy and st.button(
+            "Train another",
+            disabled=config is None,
+            icon=":material/add:",
+            help="Start a second training with these settings while the first one runs.",
         ):
-            st.session_state[JOB_KEY] = submit_training(config).id
+            start(config, another=True)
+            st.rerun()
         if config is not None:  # the Sweeps page reads the same URL parameters
             params = config_to_params(config)
             st.page_link("pages/sweeps.py", label="Sweep these settings", query_params=params)
     with live_col:
-        live_panel()
-
-
-def job_controls(job_id: str, status: str) -> None:
-    """Pause/Resume and Stop buttons for one job."""
-    job = manager.get(job_id)
-    left, right = st.columns(2)
-    if status == "paused":
-        left.button("Resume", on_click=job.resume, icon=":material/play_arrow:", key="resume")
-    else:
-        left.button(
-            "Pause",
-            on_click=job.pause,
-            disabled=status != "running",
-            icon=":material/pause:",
-            key="pause",
-        )
-    right.button(
-        "Stop",
-        on_click=job.stop,
-        disabled=status not in ("running", "paused", "queued"),
-        icon=":material/stop:",
-        key="stop",
-    )
-
-
-@st.fragment(run_every=1.0)
-def live_panel() -> None:
-    """Redrawn every second from the job snapshot; never blocks on the training thread."""
-    job_id = st.session_state.get(JOB_KEY)
-    if job_id is None:
-        active = [j for j in manager.jobs() if not j.done]
-        if not active:
-            st.info("Choose a dataset and a model, then press **Start training**.")
-            return
-        job_id = active[0].id
-        st.caption("Showing the latest training on this server (started from another tab).")
-    try:
-        snap = manager.get(job_id).snapshot()
-    except JobError:
-        st.info("That training is no longer in memory; open it from the Runs page.")
-        return
-    epochs = max(snap["epochs"], 1)
-    done = snap["epochs_done"]
-    st.progress(
-        min(done / epochs, 1.0),
-        text=f"{snap['label']}: {snap['status']}, epoch {done}/{snap['epochs']}. {snap['message']}",
-    )
-    job_controls(job_id, snap["status"])
-    if snap["run_id"]:
-        st.caption(f"Run `{snap['run_id']}`")
-    history = snap["history"]
-    st.plotly_chart(plots.loss_curves({snap["label"]: history}), key="live.loss")
-    if snap["deaths"]:
-        eta = snap["extras"]["config"]["loss"]["eta"]
-        left, right = st.columns(2)
-        left.plotly_chart(plots.death_histogram(snap["deaths"], float(eta)), key="live.deaths")
-        right.plotly_chart(plots.death_stats_figure(history, float(eta)), key="live.stats")
-    preview = preview_of(snap)
-    if preview is not None:
-        original, recon = preview["original"], preview["recon"]
-        if original.ndim == 2:
-            fig = plots.reconstruction_scatter(original, recon)
-        else:
-            fig = plots.reconstruction_grid(original, recon)
-        st.plotly_chart(fig, key="live.preview")
+        panel()
 
 
 main()

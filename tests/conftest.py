@@ -109,24 +109,41 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    import shutil
-
+def _playwright():
+    """One Playwright driver for the session (a second one cannot start in the same thread)."""
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        yield context
-        context.close()
+        yield pw
+
+
+def _chromium_context(pw, profile: Path):
+    """Debian's headless Chromium with its own profile (cookies), never a downloaded browser."""
+    import shutil
+
+    return pw.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1400, "height": 1000},
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright, tmp_path_factory: pytest.TempPathFactory):
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    context = _chromium_context(_playwright, tmp_path_factory.mktemp("chromium-profile"))
+    yield context
+    context.close()
+
+
+@pytest.fixture()
+def other_browser(_playwright, tmp_path: Path):
+    """A second Chromium with its own profile and cookies: another person at another machine."""
+    context = _chromium_context(_playwright, tmp_path / "other-profile")
+    yield context
+    context.close()
 
 
 @pytest.fixture()

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from corel_core.config import SETTINGS, DataConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.jobs import default_pool
 from corel_core.store import RunStore
-from corel_core.training import default_manager
 from corel_core.training.runner import train_run
 from ui.train_form import key_of
 
@@ -79,7 +79,7 @@ def test_train_page_starts_a_run_that_reaches_the_store(runs_dir: Path) -> None:
     next(b for b in at.button if b.label == "Start training").click().run()
     assert not at.exception
     job_id = at.session_state["train.job_id"]
-    job = default_manager().get(job_id)
+    job = default_pool().get(job_id)
     assert job.wait(timeout=120)
     assert job.status == "completed", job.snapshot()["message"]
     summaries = RunStore(runs_dir).list()
@@ -143,7 +143,8 @@ def test_runs_page_empty_store(runs_dir: Path) -> None:
     assert any("No runs yet" in i.value for i in at.info)
 
 
-def test_runs_page_lists_compares_and_deletes(runs_dir: Path) -> None:
+def test_runs_page_lists_compares_and_deletes(runs_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COREL_ACCESS", "open")  # runs made outside the app: deletable when open
     store = RunStore(runs_dir)
     first, second = tiny_run(store), tiny_run(store)
     (runs_dir / "20260101-000000-broken-run-abcd").mkdir()  # a folder edited into nonsense

@@ -9,9 +9,9 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.jobs import default_pool
 from corel_core.presets import get_preset
 from corel_core.store import RunStore
-from corel_core.training import default_manager
 from corel_core.training.runner import train_run
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -99,7 +99,7 @@ def test_lessons_show_a_finished_run_and_start_a_job(runs_dir):
     at.button(key="lessons.run.toy_connectivity").click().run()
     assert not at.exception
     job_id = at.session_state["lessons.jobs"]["toy_connectivity"]
-    job = default_manager().get(job_id)
+    job = default_pool().get(job_id)
     job.stop()
     assert job.wait(30)
 

@@ -1,51 +1,63 @@
-"""Run a task-dependency experiment as a background job (the app's Start button).
+"""Run a task-dependency experiment as a job of the worker pool (the app's Start button).
 
-The job thread never touches the UI: it writes per-model progress to the experiment's
-progress.json (via `StageProgress`) and its status line to the job; pages poll either.
+The job runs in a worker process and never touches the UI: it writes per-model progress to the
+experiment's progress.json (via `StageProgress`) and its status line to the job; pages poll either.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from corel_core.jobs import Job, JobControl, JobPool, default_pool
 from corel_core.store import RunStore
 from corel_core.store.experiments import TaskDepStore
 from corel_core.taskdep.config import TaskDepConfig
 from corel_core.taskdep.experiment import run_taskdep
 from corel_core.taskdep.progress import StageProgress
 from corel_core.taskdep.result import TaskDepResult
-from corel_core.training import Job, JobManager, JobProgress, TrainingControl, default_manager
 
 LABEL_PREFIX = "taskdep "
 
 
+def taskdep_job(
+    control: JobControl, job_progress: Any, cfg: TaskDepConfig, root: str, exp_id: str
+) -> TaskDepResult:
+    """Job body (in a worker): run the experiment `exp_id` into the run store at `root`."""
+    store = RunStore(root)
+    tstore = TaskDepStore(store.root)
+    tracker = StageProgress(tstore, exp_id, cfg.to_dict(), on_message=job_progress.set_message)
+    tracker.finish("running", "loading data and training the first model.")
+    try:
+        result = run_taskdep(cfg, store, progress=tracker, control=control, exp_id=exp_id)
+    except Exception as exc:
+        tracker.finish("failed", str(exc) if isinstance(exc, ValueError) else repr(exc))
+        raise
+    tracker.finish(result.status, result.message or f"finished in {result.seconds:.0f} s.")
+    return result
+
+
 def start_taskdep_job(
-    cfg: TaskDepConfig, root: str | Path | None = None, manager: JobManager | None = None
+    cfg: TaskDepConfig,
+    root: str | Path | None = None,
+    pool: JobPool | None = None,
+    owner: str | None = None,
 ) -> tuple[Job, str]:
-    """Create the experiment folder, queue the job and return (job, experiment id) at once."""
+    """Create the experiment folder, queue the job for `owner`; (job, experiment id) at once."""
     store = RunStore(root)
     tstore = TaskDepStore(store.root)
     exp_id = tstore.new_id(cfg.source, cfg.target)
     StageProgress(tstore, exp_id, cfg.to_dict()).finish("queued", "waiting for a free worker.")
-
-    def work(control: TrainingControl, job_progress: JobProgress) -> TaskDepResult:
-        tracker = StageProgress(tstore, exp_id, cfg.to_dict(), on_message=job_progress.set_message)
-        tracker.finish("running", "loading data and training the first model.")
-        try:
-            result = run_taskdep(cfg, store, progress=tracker, control=control, exp_id=exp_id)
-        except Exception as exc:
-            tracker.finish("failed", str(exc) if isinstance(exc, ValueError) else repr(exc))
-            raise
-        tracker.finish(result.status, result.message or f"finished in {result.seconds:.0f} s.")
-        return result
-
-    job = (manager or default_manager()).submit(work, label=LABEL_PREFIX + exp_id)
+    job = (pool or default_pool()).submit(
+        taskdep_job,
+        (cfg, str(store.root), exp_id),
+        label=LABEL_PREFIX + exp_id,
+        key=LABEL_PREFIX + exp_id,
+        owner=owner,
+    )
     return job, exp_id
 
 
-def find_job(exp_id: str, manager: JobManager | None = None) -> Job | None:
-    """The live job computing `exp_id` in this process, if any (a second tab finds it too)."""
-    for job in (manager or default_manager()).jobs():
-        if job.label == LABEL_PREFIX + exp_id:
-            return job
-    return None
+def find_job(exp_id: str, pool: JobPool | None = None) -> Job | None:
+    """The newest job computing `exp_id` on this server, if any (a second tab finds it too)."""
+    return (pool or default_pool()).find(LABEL_PREFIX + exp_id)

@@ -1,17 +1,12 @@
-"""Training: device choice, pause/stop control, the model-agnostic loop, recording and jobs."""
+"""Training: device choice, pause/stop control, the model-agnostic loop and recording.
+
+Training as a background job of the worker pool lives in `corel_core.training.launch`.
+"""
 
 from __future__ import annotations
 
 from corel_core.training.control import TrainingControl
 from corel_core.training.device import DeviceError, device_report, pick_device
-from corel_core.training.jobs import (
-    Job,
-    JobError,
-    JobManager,
-    JobProgress,
-    ProgressCallback,
-    default_manager,
-)
 from corel_core.training.recording import RunRecorder
 from corel_core.training.trainer import (
     BatchInfo,
@@ -27,17 +22,11 @@ __all__ = [
     "Callback",
     "DeviceError",
     "EpochInfo",
-    "Job",
-    "JobError",
-    "JobManager",
-    "JobProgress",
-    "ProgressCallback",
     "RunRecorder",
     "TrainError",
     "TrainResult",
     "Trainer",
     "TrainingControl",
-    "default_manager",
     "device_report",
     "pick_device",
 ]

@@ -1,38 +1,76 @@
-"""Start a training run as a background job the app can poll (threads never touch the UI).
+"""Training as a job of the worker pool: start or resume a run, with live progress for the pages.
 
-The job's progress carries the live history, the last batch's death times and reconstructions
-of a few fixed samples, so any browser session can redraw them from `Job.snapshot()`.
+The job function runs in a worker process (never in the web server): it trains through
+`train_run` / `resume_run` like the CLI, and its callbacks report epochs, the last batch, death
+times and reconstructions of a few fixed samples through the job's progress. Pages read them
+from `Job.snapshot()`: epochs, epochs_done, epoch, batch, n_batches, terms, history (one row per
+epoch), deaths, run_id, config, preview ({"original", "recon"}) and message.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from corel_core.config import RunConfig
 from corel_core.data import Dataset
+from corel_core.jobs import Job, JobPool, default_pool
 from corel_core.models import Autoencoder
 from corel_core.store import Run, RunStore
-from corel_core.training import (
-    Callback,
-    EpochInfo,
-    Job,
-    JobManager,
-    JobProgress,
-    ProgressCallback,
-    Trainer,
-    TrainingControl,
-    TrainResult,
-    default_manager,
-)
-from corel_core.training.runner import preview_indices, reconstruct, train_run
+from corel_core.training.runner import preview_indices, reconstruct, resume_run, train_run
+from corel_core.training.trainer import BatchInfo, Callback, EpochInfo, TrainResult
+
+if TYPE_CHECKING:
+    from corel_core.jobs import JobControl, ProgressWriter
+    from corel_core.training.trainer import Trainer
+
+TRAIN_PREFIX = "train "  # job keys: "train <run id>" once the run exists
+
+
+class ProgressCallback(Callback):
+    """Trainer callback that reports batches and epochs through a job's progress writer."""
+
+    def __init__(self, progress: ProgressWriter) -> None:
+        self.progress = progress
+        self.epochs_done = 0
+
+    def on_train_start(self, trainer: Trainer) -> None:
+        """Announce epochs and batches per epoch (a resumed run starts at its saved epochs)."""
+        self.epochs_done = trainer.start_epoch
+        self.progress.set_total(trainer.train.epochs)
+        self.progress.set("epochs", trainer.train.epochs)
+        self.progress.set("n_batches", trainer.n_batches)
+        self.progress.set_message(f"training on {trainer.device}.")
+
+    def on_batch_end(self, trainer: Trainer, info: BatchInfo) -> None:
+        """The latest batch (0-based epoch and batch indices) and its loss terms."""
+        self.progress.set("epoch", info.epoch)
+        self.progress.set("batch", info.batch)
+        self.progress.set("terms", dict(info.terms))
+
+    def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
+        """One history row per completed epoch, and that epoch's last death times."""
+        self.epochs_done += 1
+        self.progress.append("history", dict(info.metrics))
+        self.progress.set("epochs_done", self.epochs_done)
+        self.progress.set_done(self.epochs_done)
+        if info.deaths is not None:
+            self.progress.set("deaths", [float(d) for d in info.deaths])
+
+    def on_pause(self, trainer: Trainer) -> None:
+        """Say where it waits."""
+        self.progress.set_message(f"paused during epoch {trainer.epoch + 1}.")
+
+    def on_resume(self, trainer: Trainer) -> None:
+        """Say it trains again."""
+        self.progress.set_message(f"training on {trainer.device}.")
 
 
 class PreviewCallback(Callback):
-    """Puts reconstructions of fixed samples into the job's progress at start and each epoch."""
+    """Reports reconstructions of fixed samples at the start and after each epoch."""
 
-    def __init__(self, progress: JobProgress) -> None:
+    def __init__(self, progress: ProgressWriter) -> None:
         self.progress = progress
         self.x: np.ndarray | None = None
         self.task: np.ndarray | None = None
@@ -49,7 +87,7 @@ class PreviewCallback(Callback):
         if self.model is None or self.x is None:
             return
         recon = reconstruct(self.model, self.x, self.task)
-        self.progress.set_extra("preview", {"original": self.x, "recon": recon})
+        self.progress.set("preview", {"original": self.x, "recon": recon})
 
     def on_train_start(self, trainer: Trainer) -> None:
         self._publish()
@@ -58,35 +96,77 @@ class PreviewCallback(Callback):
         self._publish()
 
 
+def train_job(
+    control: JobControl, progress: ProgressWriter, config: RunConfig, root: str, owner: str | None
+) -> TrainResult:
+    """Job body (in a worker): train `config` into the store at `root`, labelled with `owner`."""
+    progress.set_message("loading data…")
+    progress.set("config", config.to_dict())
+    preview = PreviewCallback(progress)
+
+    def created(run: Run, dataset: Dataset, model: Autoencoder) -> None:
+        if owner:
+            run.set_labels(owner=owner)
+        progress.set("run_id", run.id)
+        preview.bind(dataset, model, config.train.seed)
+
+    outcome = train_run(
+        config,
+        RunStore(root),
+        control=control,
+        callbacks=[ProgressCallback(progress), preview],
+        on_created=created,
+    )
+    return outcome.result
+
+
+def resume_job(
+    control: JobControl, progress: ProgressWriter, run_id: str, root: str
+) -> TrainResult:
+    """Job body (in a worker): continue an interrupted, stopped or failed run in its folder."""
+    run = RunStore(root).get(run_id)
+    progress.set("run_id", run.id)
+    progress.set("config", run.config.to_dict())
+    progress.set("history", run.metrics())
+    progress.set_message("loading data to resume…")
+    outcome = resume_run(
+        run_id, RunStore(root), control=control, callbacks=[ProgressCallback(progress)]
+    )
+    return outcome.result
+
+
+def label_of(config: RunConfig) -> str:
+    """The job label a training shows: its name, else model and dataset."""
+    return config.name or f"{config.model.kind} on {config.data.name}"
+
+
 def submit_training(
-    config: RunConfig, store: RunStore | None = None, manager: JobManager | None = None
+    config: RunConfig,
+    store: RunStore | None = None,
+    pool: JobPool | None = None,
+    owner: str | None = None,
 ) -> Job:
-    """Queue `config` on the (process-wide) job manager; returns the job to poll."""
+    """Queue `config` on the (process-wide) pool for `owner`; returns the job to poll."""
+    root = str((store or RunStore()).root)
+    return (pool or default_pool()).submit(
+        train_job, (config, root, owner), label=label_of(config), owner=owner
+    )
+
+
+def submit_resume(
+    run_id: str,
+    store: RunStore | None = None,
+    pool: JobPool | None = None,
+    owner: str | None = None,
+) -> Job:
+    """Queue the resumption of `run_id`; one job per run at a time (a second call returns it)."""
     store = store or RunStore()
-    manager = manager or default_manager()
-
-    def work(control: TrainingControl, progress: JobProgress) -> TrainResult:
-        progress.set_message("loading data…")
-        progress.set_extra("config", config.to_dict())
-        preview = PreviewCallback(progress)
-
-        def created(run: Run, dataset: Dataset, model: Autoencoder) -> None:
-            progress.set_run_id(run.id)
-            preview.bind(dataset, model, config.train.seed)
-
-        outcome = train_run(
-            config,
-            store,
-            control=control,
-            callbacks=[ProgressCallback(progress), preview],
-            on_created=created,
-        )
-        return outcome.result
-
-    label = config.name or f"{config.model.kind} on {config.data.name}"
-    return manager.submit(work, label=label)
+    label = f"resume {store.get(run_id).name or run_id}"
+    return (pool or default_pool()).submit(
+        resume_job, (run_id, str(store.root)), label=label, owner=owner, key=TRAIN_PREFIX + run_id
+    )
 
 
 def preview_of(snapshot: dict[str, Any]) -> dict[str, np.ndarray] | None:
     """The latest reconstructions in a job snapshot, if any."""
-    return (snapshot.get("extras") or {}).get("preview")
+    return snapshot.get("preview")
