@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from corel_core.config import LossConfig, ModelConfig  # noqa: E402
+from corel_core.losses.objective import build_objective  # noqa: E402
 from corel_core.models import build_model  # noqa: E402
-from corel_core.objective import build_objective  # noqa: E402
 from corel_core.topology import connectivity_loss, vr0_persistence  # noqa: E402
 
 BRANCH_CONV = ModelConfig(kind="branch_conv", latent_dim=160, branches=16, decoder="gaussian")

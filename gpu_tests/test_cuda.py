@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from corel_core.config import LossConfig, ModelConfig
+from corel_core.losses.objective import build_objective
 from corel_core.models import build_model
-from corel_core.objective import build_objective
 from corel_core.topology import connectivity_loss, vr0_persistence
 
 pytestmark = pytest.mark.cuda

@@ -19,8 +19,8 @@ from corel_core.losses import (
     kl_sparsity,
     reconstruction,
 )
+from corel_core.losses.objective import Objective, build_objective
 from corel_core.models import RatioEstimator, build_model
-from corel_core.objective import Objective, build_objective
 
 torch.set_num_threads(1)
 

@@ -11,8 +11,8 @@ from sklearn.decomposition import PCA
 from corel_core.analysis.pca_compare import decoder_basis, deep_vs_pca, fit_pca, linear_ae_vs_pca
 from corel_core.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from corel_core.data import load_dataset
+from corel_core.losses.objective import build_objective
 from corel_core.models import build_model
-from corel_core.objective import build_objective
 from corel_core.training import Trainer
 
 

@@ -1,7 +1,7 @@
 """A run's recorded loss terms, weighted (as trained) or divided by their weights (raw).
 
-The trainer records each term already multiplied by its weight (corel_core.objective): recon =
-recon_weight · reconstruction, conn = λ · L_η (Hofer et al., ICML 2019, eq. (3) times λ),
+The trainer records each term already multiplied by its weight (corel_core.losses.objective):
+recon = recon_weight · reconstruction, conn = λ · L_η (Hofer et al., ICML 2019, eq. (3) times λ),
 sparse_l1 / sparse_kl / contractive times their coefficients, kl = β · min(1, (epoch+1)/warm-up) ·
 KL. Dividing by those weights gives each term on its own scale, comparable between runs trained
 with different λ or β; "total" stays the weighted sum that was minimised.

@@ -18,8 +18,8 @@ from scipy.linalg import subspace_angles
 
 from corel_core.config import LossConfig, ModelConfig, TrainConfig
 from corel_core.data import Dataset
+from corel_core.losses.objective import build_objective
 from corel_core.models import Autoencoder, build_model
-from corel_core.objective import build_objective
 from corel_core.training import Callback, EpochInfo, Trainer
 from corel_core.training.runner import reconstruct
 

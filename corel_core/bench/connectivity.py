@@ -15,8 +15,8 @@ import torch
 from corel_core.bench.timing import format_table
 from corel_core.config import DataConfig, LossConfig, ModelConfig
 from corel_core.data import DataError, load_dataset
+from corel_core.losses.objective import build_objective
 from corel_core.models import build_model
-from corel_core.objective import build_objective
 
 MODEL = ModelConfig(kind="mlp", latent_dim=10, hidden=(256, 128), decoder="bernoulli")
 

@@ -16,8 +16,8 @@ import torch
 from corel_core.config import ConfigError, RunConfig
 from corel_core.data import Dataset, load_dataset
 from corel_core.data.subsample import subsample_indices
+from corel_core.losses.objective import build_objective
 from corel_core.models import Autoencoder, build_model, evaluating, resolved_decoder
-from corel_core.objective import build_objective
 from corel_core.store import ACTIVE, Run, RunError, RunStore
 from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
 
