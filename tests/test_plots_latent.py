@@ -124,3 +124,44 @@ def test_log_density_histograms_one_per_group_shared_bins():
     assert fig.layout.barmode == "overlay"
     assert any("1 scores" in a.text for a in fig.layout.annotations)
     json.loads(fig.to_json())
+
+
+def test_projection_axes_are_named_after_the_method():
+    from corel_core.plots.latent import axis_titles
+
+    assert axis_titles("pca", 2, [0.4321, 0.1]) == ["PC1 (43 %)", "PC2 (10 %)"]
+    assert axis_titles("pca", 3, [0.5]) == ["PC1 (50 %)", "PC2", "PC3"]
+    assert axis_titles("umap", 2) == ["UMAP 1", "UMAP 2"]
+    assert axis_titles("tsne", 3) == ["t-SNE 1", "t-SNE 2", "t-SNE 3"]
+    assert axis_titles("raw", 2, dims=[3, 11]) == ["z₄", "z₁₂"]
+    fig = latent_scatter(RNG.normal(size=(10, 2)), axis_names=["PC1 (43 %)", "PC2 (10 %)"])
+    assert fig.layout.xaxis.title.text == "PC1 (43 %)"
+    assert fig.layout.yaxis.title.text == "PC2 (10 %)"
+    fig3 = latent_scatter(RNG.normal(size=(10, 3)), axis_names=["UMAP 1", "UMAP 2", "UMAP 3"])
+    assert fig3.layout.scene.zaxis.title.text == "UMAP 3"
+    with pytest.raises(PlotInputError, match="axis_names"):
+        latent_scatter(RNG.normal(size=(10, 3)), axis_names=["a", "b"])
+
+
+def test_highlight_dims_the_rest_and_redraws_chosen_points_on_top():
+    coords = RNG.normal(size=(40, 2))
+    labels = np.arange(40) % 4
+    mask = labels == 2
+    mask[5] = True  # one point of class 1 as well
+    fig = latent_scatter(coords, color=labels, highlight=mask)
+    base, top = fig.data[:4], fig.data[4:]
+    assert all(t.marker.opacity < 0.2 for t in base)
+    shown = np.sort(np.concatenate([np.asarray(t.customdata) for t in top]))
+    assert np.array_equal(shown, np.flatnonzero(mask))
+    for trace in top:
+        rows = np.asarray(trace.customdata)
+        assert np.allclose(trace.x, coords[rows, 0]) and trace.marker.opacity == 1.0
+        assert trace.showlegend is False
+    # a colour bar keeps its range on the highlighted copy
+    values = np.linspace(0.0, 1.0, 40)
+    fig = latent_scatter(coords, color=values, highlight=values > 0.9)
+    copy = fig.data[1]
+    assert copy.marker.cmin == 0.0 and copy.marker.cmax == 1.0
+    assert np.allclose(copy.marker.color, values[values > 0.9])
+    with pytest.raises(PlotInputError, match="highlight"):
+        latent_scatter(coords, highlight=np.ones(3, bool))

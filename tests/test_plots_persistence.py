@@ -104,7 +104,9 @@ def test_persistence_diagram_points_diagonal_infinity_and_hover():
     cap = np.asarray(h0.y)[inf]
     assert np.all(cap > finite_vals.max()) and np.all(cap == cap[0])
     assert np.array(h0.marker.symbol)[inf].tolist() == ["triangle-up"]
-    assert any(a.text == "∞" for a in fig.layout.annotations)
+    inf_label = next(a for a in fig.layout.annotations if a.text.startswith("∞"))
+    assert inf_label.x == 1 and inf_label.xanchor == "left"  # right of the plot, not on a tick
+    assert fig.layout.margin.r >= 14 + 7 * len(inf_label.text)  # room for it
     b, d = dgms[1][0]
     assert f"({b:.4g}, {d:.4g})" in h1.hovertext[0]
     assert f"{d - b:.4g}" in h1.hovertext[0]

@@ -82,7 +82,8 @@ def cv_curve(
         x=float(best),
         line={"color": color(3), "dash": "dash", "width": 1.5},
         annotation_text=f"best h = {best:.3g}",
-        annotation_position="top right",
+        annotation_position="top",  # above the plot area, never over the curve
+        annotation_yanchor="bottom",
     )
     if at_best is not None:
         fig.add_trace(

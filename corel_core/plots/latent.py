@@ -37,6 +37,30 @@ def _scatter(
     return cls(x=pts[:, 0], y=pts[:, 1], mode="markers", **kwargs)
 
 
+def axis_titles(
+    method: str,
+    n: int = 2,
+    explained: Sequence[float] | None = None,
+    dims: Sequence[int] | None = None,
+) -> list[str]:
+    """Names of a projection's axes: "PC1 (43 %)", "UMAP 1", "t-SNE 1" or the code's "z₁".
+
+    `explained`: PCA's explained-variance ratios (0..1); `dims`: the 0-based code dimensions a
+    raw view shows (default 0, 1, …).
+    """
+    if method == "pca":
+        shares = list(explained or [])
+        return [
+            f"PC{i + 1}" + (f" ({shares[i]:.0%})".replace("%", " %") if i < len(shares) else "")
+            for i in range(n)
+        ]
+    if method in ("umap", "tsne"):
+        return [f"{'UMAP' if method == 'umap' else 't-SNE'} {i + 1}" for i in range(n)]
+    subscripts = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    chosen = list(dims) if dims is not None else list(range(n))
+    return [f"z{str(d + 1).translate(subscripts)}" for d in chosen[:n]]
+
+
 def latent_scatter(
     coords: object,
     color: object | None = None,
@@ -45,11 +69,15 @@ def latent_scatter(
     title: str = "",
     class_names: Sequence[str] | None = None,
     marker_size: int | None = None,
+    axis_names: Sequence[str] | None = None,
+    highlight: object | None = None,
 ) -> go.Figure:
     """Scatter of (N, 2) or (N, 3) latent coordinates; `customdata` holds each sample's index.
 
     Integer/string `color` → one trace per label (categorical legend); floats → a colour bar.
     Rows with NaN/inf are dropped and noted; the indices in customdata stay the original ones.
+    `axis_names` titles the axes (default z₁, z₂, z₃; see `axis_titles`). `highlight`: a boolean
+    mask (N,) of points to emphasise; the others are dimmed, highlighted ones drawn on top.
     """
     pts = as_points(coords, "coords")
     n = len(pts)
@@ -63,6 +91,11 @@ def latent_scatter(
             labels = labels.astype(np.float64)
     if hover_text is not None and len(hover_text) != n:
         raise PlotInputError(f"hover_text must have one entry per point ({n}).")
+    mask = None
+    if highlight is not None:
+        mask = np.asarray(highlight, dtype=bool)
+        if mask.shape != (n,):
+            raise PlotInputError(f"highlight must have one entry per point ({n}).")
     idx = np.flatnonzero(keep)
     three_d = pts.shape[1] == 3
     size = marker_size or (3 if n > 2000 else 5 if n > 300 else 7)
@@ -114,28 +147,63 @@ def latent_scatter(
             )
         )
     style(fig, title or "Latent space", legend_title=color_name or None, height=450)
-    # many classes: a vertical legend on the right keeps the title and plot clear
-    fig.update_layout(
-        legend={
-            "orientation": "v",
-            "x": 1.02,
-            "xanchor": "left",
-            "y": 1.0,
-            "yanchor": "top",
-            "itemsizing": "constant",
-        }
-    )
+    # the legend sits under the plot (theme.legend_below): a tall one on the right grew the top
+    # margin past the title and sat under the toolbar; dimmed points keep full-size legend marks
+    fig.update_layout(legend={"itemsizing": "constant"})
+    names = list(axis_names) if axis_names is not None else ["z₁", "z₂", "z₃"]
+    if len(names) < pts.shape[1]:
+        raise PlotInputError(f"axis_names needs {pts.shape[1]} names, got {len(names)}.")
     if three_d:
         fig.update_layout(
-            scene={"xaxis_title": "z₁", "yaxis_title": "z₂", "zaxis_title": "z₃"},
+            scene={"xaxis_title": names[0], "yaxis_title": names[1], "zaxis_title": names[2]},
             margin={"l": 0, "r": 0, "b": 0},
         )
     else:
-        fig.update_xaxes(title_text="z₁")
-        fig.update_yaxes(title_text="z₂", scaleanchor="x", scaleratio=1)
+        fig.update_xaxes(title_text=names[0])
+        fig.update_yaxes(title_text=names[1], scaleanchor="x", scaleratio=1)
+    if mask is not None:
+        _emphasise(fig, mask, size)
     if (~keep).any():
         add_note(fig, dropped_note(int((~keep).sum())))
     return fig
+
+
+DIMMED = 0.12  # opacity of the points that are not highlighted
+
+
+def _emphasise(fig: go.Figure, mask: np.ndarray, size: int) -> None:
+    """Dim every point, then redraw the highlighted ones on top, full opacity with a dark rim."""
+    for trace in list(fig.data):
+        rows = np.asarray(trace.customdata, dtype=np.int64)
+        chosen = np.flatnonzero(mask[rows])
+        trace.marker.opacity = DIMMED
+        if not chosen.size:
+            continue
+        colour, scale = trace.marker.color, {}
+        if colour is not None and not isinstance(colour, str):  # a colour bar: keep its range
+            values = np.asarray(colour, dtype=np.float64)
+            scale = {"cmin": np.nanmin(values), "cmax": np.nanmax(values)}
+            colour = values[chosen]
+        coords = {a: np.asarray(getattr(trace, a))[chosen] for a in ("x", "y", "z") if a in trace}
+        text = None if trace.text is None else [trace.text[i] for i in chosen]
+        copy = type(trace)(
+            **{a: v for a, v in coords.items() if v.size},
+            mode="markers",
+            name=trace.name,
+            showlegend=False,  # (a legend group would stack the legend vertically)
+            customdata=rows[chosen],
+            text=text,
+            hovertemplate=trace.hovertemplate,
+            marker={
+                "size": size + 3,
+                "color": colour,
+                "opacity": 1.0,
+                "line": {"width": 1.5, "color": "#222222"},
+                "colorscale": trace.marker.colorscale,
+                **scale,
+            },
+        )
+        fig.add_trace(copy)
 
 
 def _label_name(label: object, class_names: Sequence[str] | None) -> str:

@@ -183,14 +183,16 @@ def persistence_diagram(
             )
         )
     if any_inf:
-        fig.add_hline(
+        fig.add_hline(  # labelled right of the plot: on the left "∞" sat on a tick label
             y=cap,
             line={"color": MUTED, "dash": "dot", "width": 1},
-            annotation_text="∞",
-            annotation_position="left",
+            annotation_text="∞ (never dies)",
+            annotation_position="right",
+            annotation_xanchor="left",
+            annotation_font_color=MUTED,
         )
     if eta is not None:
-        add_eta_hline(fig, eta, label="death = η")
+        add_eta_hline(fig, eta)
     style(fig, title, x_title="birth (distance)", y_title="death (distance)", height=450)
     fig.update_xaxes(range=[lo, cap * 1.05])
     fig.update_yaxes(range=[lo, cap * 1.05], scaleanchor="x", scaleratio=1)
@@ -285,8 +287,9 @@ def compare_barcodes(
         for t in traces:
             fig.add_trace(t, row=1, col=col)
         if eta is not None:
-            add_eta_vline(fig, eta, row=1, col=col)
-    style(fig, f"Barcodes (H{dim})", x_title="filtration scale (distance)", legend=False)
+            add_eta_vline(fig, eta, row=1, col=col, label=False)
+    title = f"Barcodes (H{dim})" + ("" if eta is None else f" · dashed line: η = {eta:g}")
+    style(fig, title, x_title="filtration scale (distance)", legend=False)
     fig.update_yaxes(showticklabels=False, showgrid=False)
     fig.update_xaxes(range=[min(0.0, _min_birth({0: (da, 0), 1: (db, 0)})), cap * 1.04])
     fig.update_yaxes(title_text="bar", row=1, col=1)

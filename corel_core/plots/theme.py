@@ -116,18 +116,28 @@ def integer_ticks(fig: go.Figure, n: int, axis: str = "x") -> go.Figure:
     return fig
 
 
-def add_eta_vline(fig: go.Figure, eta: float, *, row: int | None = None, col: int | None = None):
-    """Draw η as a vertical dashed line labelled "η = …" (on one subplot when row/col are given)."""
+def add_eta_vline(
+    fig: go.Figure,
+    eta: float,
+    *,
+    row: int | None = None,
+    col: int | None = None,
+    label: bool = True,
+):
+    """Draw η as a vertical dashed line labelled "η = …" above the plot area (off the data).
+
+    On one subplot when row/col are given; there subplot titles take the space above, so pass
+    label=False and name η in the figure title instead.
+    """
     kwargs = {} if row is None else {"row": row, "col": col}
-    fig.add_vline(
-        x=float(eta),
-        line={"color": ETA_COLOR, "dash": "dash", "width": 1.5},
-        annotation_text=f"η = {eta:g}",
-        annotation_position="top",  # above the plot area, never over the data
-        annotation_yanchor="bottom",
-        annotation_font_color=ETA_COLOR,
-        **kwargs,
-    )
+    if label:
+        kwargs.update(
+            annotation_text=f"η = {eta:g}",
+            annotation_position="top",
+            annotation_yanchor="bottom",
+            annotation_font_color=ETA_COLOR,
+        )
+    fig.add_vline(x=float(eta), line={"color": ETA_COLOR, "dash": "dash", "width": 1.5}, **kwargs)
 
 
 def add_eta_hline(fig: go.Figure, eta: float, *, label: str = "η") -> None:
