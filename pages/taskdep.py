@@ -73,27 +73,33 @@ target = cols[1].selectbox(
     "Target task",
     targets,
     index=targets.index(DEFAULT.target) if DEFAULT.target in targets else 0,
-    key="td.target",
+    key=f"td.target.{source}",
 )
+PAIR_DEFAULT = TaskDepConfig.for_pair(source, target)  # e.g. MNIST pairs train 20 epochs
 n_target = cols[2].number_input(
-    "Target images",
+    "Target samples",
     10,
     1000,
-    DEFAULT.n_target,
+    PAIR_DEFAULT.n_target,
     step=10,
     key="td.n_target",
-    help="Training images of the target task.",
+    help="Training samples (images or points) of the target task.",
 )
 seeds = cols[3].number_input(
     "Seeds", 1, 10, len(DEFAULT.seeds), key="td.seeds", help="Repeats with seeds 0..N-1."
 )
 epochs = cols[4].number_input(
-    "Epochs", 1, 200, DEFAULT.epochs, key="td.epochs", help="Per model and seed."
+    "Epochs",
+    1,
+    200,
+    PAIR_DEFAULT.epochs,
+    key=f"td.epochs.{source}",  # a new source starts from its own default
+    help="Per model and seed.",
 )
 config = None
 try:
-    config = TaskDepConfig(
-        source=source, target=target, n_target=int(n_target), seeds=int(seeds), epochs=int(epochs)
+    config = TaskDepConfig.for_pair(
+        source, target, n_target=int(n_target), seeds=int(seeds), epochs=int(epochs)
     )
 except ConfigError as exc:
     st.error(str(exc))

@@ -70,7 +70,7 @@ def test_default_experiment_from_the_page(app_server: dict, browser) -> None:
     assert page.get_by_role("combobox", name="Source task").input_value() == default.source
     assert page.get_by_role("combobox", name="Target task").input_value() == default.target
     assert page.get_by_role("spinbutton", name="Epochs").input_value() == str(default.epochs)
-    assert page.get_by_role("spinbutton", name="Target images").input_value() == str(
+    assert page.get_by_role("spinbutton", name="Target samples").input_value() == str(
         default.n_target
     )
     seeds = page.get_by_role("spinbutton", name="Seeds")

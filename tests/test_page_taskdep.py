@@ -32,7 +32,7 @@ def test_page_renders_controls_without_experiments(env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     assert {"Source task", "Target task"} <= set(_labels(at.selectbox))
-    assert {"Target images", "Seeds", "Epochs"} <= set(_labels(at.number_input))
+    assert {"Target samples", "Seeds", "Epochs"} <= set(_labels(at.number_input))
     assert "Start" in _labels(at.button)
     assert any("No experiments yet" in i.value for i in at.info)
     assert len(at.latex) == 2  # Theorem 1 and Theorem 2
@@ -41,8 +41,12 @@ def test_page_renders_controls_without_experiments(env):
     assert "also pushes I(S;Z) down" not in theory
     default = TaskDepConfig()
     assert at.selectbox(key="td.source").value == default.source
-    assert at.selectbox(key="td.target").value == default.target
-    assert at.number_input(key="td.epochs").value == default.epochs
+    assert at.selectbox(key=f"td.target.{default.source}").value == default.target
+    assert at.number_input(key=f"td.epochs.{default.source}").value == default.epochs
+    # another source starts from that pair's own defaults (MNIST pairs: 20 epochs)
+    at.selectbox(key="td.source").set_value("mnist").run()
+    mnist = TaskDepConfig.for_pair("mnist", at.selectbox(key="td.target.mnist").value)
+    assert at.number_input(key="td.epochs.mnist").value == mnist.epochs == 20
 
 
 def test_page_shows_a_stored_experiment(env, mnist_dir):
@@ -84,7 +88,7 @@ def test_page_shows_a_stored_experiment(env, mnist_dir):
 def test_start_queues_a_job_that_reports_progress_and_stops(env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.number_input(key="td.seeds").set_value(1)
-    at.number_input(key="td.epochs").set_value(1)
+    at.number_input(key=f"td.epochs.{TaskDepConfig().source}").set_value(1)
     at.button[0].click().run()
     assert not at.exception
     store = TaskDepStore(env)

@@ -223,3 +223,19 @@ def test_cli_json_has_the_three_models(mnist_dir, tmp_path, monkeypatch, capsys)
     assert set(out["summary"]) == set(KINDS)
     assert out["config"]["n_target"] == 30
     assert TaskDepStore(tmp_path).load_result(out["id"]) == out
+
+
+def test_a_stop_during_evaluation_ends_the_experiment_as_stopped(mnist_dir, tmp_path):
+    """The control is checked between evaluation steps, not only between models: a stop
+    requested once the held-out data are loaded (right before the first evaluation) ends it."""
+    control = TrainingControl()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "data":
+            control.stop()
+
+    cfg = tiny(mnist_dir, models=("vae", "cvae"))
+    result = run_taskdep(cfg, RunStore(tmp_path), progress, control, save=False)
+    assert result.status == "stopped"
+    assert result.message == "stopped while evaluating vae, seed 0."
+    assert result.records == {"vae": [], "cvae": []}

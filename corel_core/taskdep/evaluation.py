@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -41,6 +41,10 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 class EvaluationError(ValueError):
     """The model or data handed to an evaluation cannot give a meaningful number."""
+
+
+class EvaluationStopped(Exception):
+    """A stop was requested while an evaluation ran (see ``should_stop``)."""
 
 
 def _check_model(model: nn.Module) -> None:
@@ -90,12 +94,14 @@ def importance_log_likelihoods(
     batch_size: int = 50,
     priors: Mapping[str, LatentPrior] | None = None,
     seed: int = 0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-sample IS estimates of ln p(x|s) in nats under each prior, all from the same z samples.
 
     x: (N, ...) inputs, task: (N,) task ids or None; priors: {name: prior with log_prob(z)}
     (default {"standard": N(0, I)}). Returns {name: (N,) float64}. Raises `EvaluationError` for a
-    non-variational model, k or batch_size < 1, or mismatched lengths.
+    non-variational model, k or batch_size < 1, or mismatched lengths, and `EvaluationStopped`
+    when ``should_stop()`` (asked before every batch) turns true.
     """
     _check_model(model)
     if k < 1 or batch_size < 1:
@@ -107,6 +113,8 @@ def importance_log_likelihoods(
     out: dict[str, list[np.ndarray]] = {p: [] for p in chosen}
     with evaluating(model) as device:
         for xb, tb in _batches(x, task, batch_size, device):
+            if should_stop is not None and should_stop():
+                raise EvaluationStopped("stopped while importance sampling.")
             b = xb.shape[0]
             mu, logvar = model.posterior(xb, tb)
             eps = torch.randn((k, *mu.shape), generator=gen, dtype=mu.dtype).to(device)

@@ -44,7 +44,12 @@ from corel_core.mi.base import Z_95
 from corel_core.store import RunStore
 from corel_core.store.experiments import TaskDepStore
 from corel_core.taskdep.config import MODEL_KINDS, MODEL_LABELS, TASK_PAIRS, TaskDepConfig
-from corel_core.taskdep.evaluation import elbo, importance_log_likelihoods, target_accuracy
+from corel_core.taskdep.evaluation import (
+    EvaluationStopped,
+    elbo,
+    importance_log_likelihoods,
+    target_accuracy,
+)
 from corel_core.taskdep.priors import (
     LearnedPrior,
     MixturePrior,
@@ -147,28 +152,29 @@ def _mi_estimates(
     held: Dataset,
     cfg: TaskDepConfig,
     seed: int,
+    check: Callable[[], None],
 ) -> dict[str, Any]:
-    """Every I(S;Z) estimate of one model (see the module docstring), as plain dicts."""
+    """Every I(S;Z) estimate of one model (see the module docstring), as plain dicts.
+
+    ``check()`` runs between estimators (it raises to abandon the evaluation).
+    """
     assert train.task is not None and held.task is not None
     mix_args = dict(n_samples=cfg.mi_samples, seed=seed)
     draws = sample_posterior(ho["mu"], ho["logvar"], held.task, seed=seed + SAMPLE_SEED_OFFSET)
     sampled = dict(groups=draws.groups, seed=seed)
+    mi = {"mixture_train": _estimate(mixture_mi(tr["mu"], tr["logvar"], train.task, **mix_args))}
+    check()
+    held_out = (ho["mu"], ho["logvar"], held.task)
+    mi["mixture_held_out"] = _estimate(
+        mixture_mi(tr["mu"], tr["logvar"], train.task, **mix_args, held_out=held_out)
+    )
+    check()
     classifier = classifier_mi(draws.z, draws.s, **sampled)  # non-linear, logistic cross-check
-    mi = {
-        "mixture_train": _estimate(mixture_mi(tr["mu"], tr["logvar"], train.task, **mix_args)),
-        "mixture_held_out": _estimate(
-            mixture_mi(
-                tr["mu"],
-                tr["logvar"],
-                train.task,
-                **mix_args,
-                held_out=(ho["mu"], ho["logvar"], held.task),
-            )
-        ),
-        "classifier": _estimate(classifier),
-        "knn": _estimate(knn_mi(draws.z, draws.s, **sampled)),
-        "infonce": _estimate(infonce_mi(draws.z, draws.s, steps=cfg.infonce_steps, **sampled)),
-    }
+    mi["classifier"] = _estimate(classifier)
+    check()
+    mi["knn"] = _estimate(knn_mi(draws.z, draws.s, **sampled))
+    check()
+    mi["infonce"] = _estimate(infonce_mi(draws.z, draws.s, steps=cfg.infonce_steps, **sampled))
     if "logistic" in classifier.details:
         value, se = classifier.details["logistic"], classifier.details["logistic_se"]
         mi["classifier_logistic"] = {
@@ -182,12 +188,25 @@ def _mi_estimates(
 
 
 def evaluate_model(
-    model: Any, kind: str, train: Dataset, held: Dataset, cfg: TaskDepConfig, seed: int
+    model: Any,
+    kind: str,
+    train: Dataset,
+    held: Dataset,
+    cfg: TaskDepConfig,
+    seed: int,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Every number of one trained model (see the module docstring); also its held-out codes.
 
-    The codes returned (for the latent plot) are posterior means.
+    The codes returned (for the latent plot) are posterior means. ``should_stop()`` is asked
+    between steps (and per importance-sampling batch); when it turns true the evaluation is
+    abandoned with `EvaluationStopped`, so a stop request is honoured within seconds.
     """
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise EvaluationStopped(f"stopped while evaluating {kind}.")
+
     assert train.task is not None and held.task is not None
     # an unconditional VAE ignores the task ids it is given
     tr = encode_all(model, train.x, train.task)
@@ -195,11 +214,13 @@ def evaluate_model(
     rec: dict[str, Any] = {
         "decomposition": decompose_kl(
             tr["mu"], tr["logvar"], train.task, n_samples=cfg.mi_samples, seed=seed
-        ),
-        "mi": _mi_estimates(tr, ho, train, held, cfg, seed),
-        "mi_codes": "samples z ~ q(z|x,s), one per held-out image",
-        "own_prior": OWN_PRIOR.get(kind, "N(0, I)"),
+        )
     }
+    check()
+    rec["mi"] = _mi_estimates(tr, ho, train, held, cfg, seed, check)
+    rec["mi_codes"] = "samples z ~ q(z|x,s), one per held-out image"
+    rec["own_prior"] = OWN_PRIOR.get(kind, "N(0, I)")
+    check()
     priors: dict[str, Any] = {"standard": StandardNormalPrior()}
     ratio = getattr(model, "ratio", None)
     if ratio is not None:
@@ -216,8 +237,15 @@ def evaluate_model(
             seed=seed,
             log_normaliser=norm,
         )
+    check()
     ll = importance_log_likelihoods(
-        model, held.x, held.task, k=cfg.iw_samples, priors=priors, seed=seed
+        model,
+        held.x,
+        held.task,
+        k=cfg.iw_samples,
+        priors=priors,
+        seed=seed,
+        should_stop=should_stop,
     )
     rec["log_likelihood"] = _by_task(ll["standard"], held.task)  # N(0, I) for every model
     own = "mixture" if "mixture" in ll else "standard"
@@ -298,7 +326,14 @@ def run_taskdep(
                 held = held_out_data(cfg, train, seed)
                 report("data", i + 1, len(cfg.seeds))
             t1 = time.perf_counter()
-            rec, codes = evaluate_model(captured["model"], kind, train, held, cfg, seed)
+            try:
+                rec, codes = evaluate_model(
+                    captured["model"], kind, train, held, cfg, seed, lambda: control.is_stopped
+                )
+            except EvaluationStopped:
+                result.status = "stopped"
+                result.message = f"stopped while evaluating {kind}, seed {seed}."
+                break
             rec.update(
                 seed=seed,
                 run_id=outcome.run.id,
