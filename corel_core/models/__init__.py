@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from corel_core.config import ModelConfig
+from corel_core.data.ranges import auto_decoder
 from corel_core.models.autoencoders import (
     BranchConvAutoencoder,
     BranchLinear,
@@ -32,12 +33,19 @@ __all__ = [
 ]
 
 
-def resolved_decoder(cfg: ModelConfig, input_shape: tuple[int, ...]) -> str:
-    """The decoder an "auto" config gets: Bernoulli for (C, H, W) images, Gaussian for points."""
+def resolved_decoder(
+    cfg: ModelConfig,
+    input_shape: tuple[int, ...],
+    value_range: tuple[float, float] | None = None,
+) -> str:
+    """The decoder an "auto" config gets: Bernoulli for (C, H, W) images in [0, 1], else Gaussian.
+
+    `value_range` is the data's (min, max): outside [0, 1] a sigmoid output could never
+    reconstruct it (rule and wording in corel_core.data.ranges).
+    """
     if cfg.decoder != "auto":
         return cfg.decoder
-    plain_output = cfg.kind in ("linear", "branch_conv")  # no output activation (COREL code)
-    return "bernoulli" if len(input_shape) == 3 and not plain_output else "gaussian"
+    return auto_decoder(cfg.kind, input_shape, value_range)
 
 
 def build_model(cfg: ModelConfig, input_shape: tuple[int, ...], n_tasks: int = 1) -> Autoencoder:

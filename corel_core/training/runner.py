@@ -6,6 +6,7 @@ progress object) attach as trainer callbacks, so this module knows nothing about
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from corel_core.config import ConfigError, RunConfig
+from corel_core.config import ConfigError, ModelConfig, RunConfig
 from corel_core.data import Dataset, load_dataset
+from corel_core.data.ranges import in_unit_interval
 from corel_core.data.subsample import subsample_indices
 from corel_core.losses.objective import build_objective
 from corel_core.models import Autoencoder, build_model, evaluating, resolved_decoder
@@ -34,6 +36,17 @@ class TrainOutcome:
     result: TrainResult
 
 
+def value_range(dataset: Dataset) -> tuple[float, float]:
+    """The smallest and largest value in the data (what decides the decoder "auto" picks)."""
+    return float(np.min(dataset.x)), float(np.max(dataset.x))
+
+
+def model_config_for(config: RunConfig, dataset: Dataset) -> ModelConfig:
+    """The run's ModelConfig with decoder "auto" resolved for this data (shape and value range)."""
+    decoder = resolved_decoder(config.model, dataset.meta.shape, value_range(dataset))
+    return dataclasses.replace(config.model, decoder=decoder)
+
+
 def check_compatible(config: RunConfig, dataset: Dataset) -> None:
     """Refuse model/data combinations that cannot work, with a sentence a person understands."""
     kind = config.model.kind
@@ -42,7 +55,13 @@ def check_compatible(config: RunConfig, dataset: Dataset) -> None:
             f"a {kind} needs a dataset with tasks (e.g. mnist_digits); "
             f"{dataset.meta.name} has none."
         )
-    decoder = resolved_decoder(config.model, dataset.meta.shape)
+    span = value_range(dataset)
+    decoder = resolved_decoder(config.model, dataset.meta.shape, span)
+    if decoder == "bernoulli" and not in_unit_interval(span):
+        raise ConfigError(
+            f"a Bernoulli decoder outputs values in [0, 1], but {dataset.meta.name} spans "
+            f"{span[0]:.3g} to {span[1]:.3g}; choose decoder auto or gaussian."
+        )
     if config.loss.reconstruction == "bce" and decoder == "gaussian":
         raise ConfigError(
             "binary cross-entropy needs a Bernoulli decoder on data in [0, 1]; "
@@ -128,7 +147,8 @@ def train_run(
     check_compatible(config, dataset)
     torch.manual_seed(config.train.seed)
     device = pick_device(config.train.device)
-    model = build_model(config.model, dataset.meta.shape, n_tasks=n_tasks_of(dataset)).to(device)
+    model_config = model_config_for(config, dataset)
+    model = build_model(model_config, dataset.meta.shape, n_tasks=n_tasks_of(dataset)).to(device)
     objective = build_objective(config.loss, config.model)
     run = store.create(config)
     run.save_json(
@@ -140,6 +160,8 @@ def train_run(
             "classes": list(dataset.meta.classes),
             "task_names": list(dataset.meta.task_names),
             "n_samples": len(dataset.x),
+            "value_range": list(value_range(dataset)),
+            "decoder": model_config.decoder,  # "auto" resolved for this data
         },
     )
     try:
@@ -196,7 +218,9 @@ def resume_run(
     check_compatible(config, dataset)
     torch.manual_seed(config.train.seed)
     device = pick_device(config.train.device)
-    model = build_model(config.model, dataset.meta.shape, n_tasks=n_tasks_of(dataset))
+    model = build_model(
+        model_config_for(config, dataset), dataset.meta.shape, n_tasks=n_tasks_of(dataset)
+    )
     if done:
         try:
             model.load_state_dict(run.load_weights("last"))
@@ -232,8 +256,11 @@ def load_trained_model(run: Run, tag: str = "last", device: str = "cpu") -> Auto
     dataset_meta = run.load_json("dataset") if run.has_json("dataset") else None
     if dataset_meta is None:
         raise ConfigError(f"run {run.id} has no record of its input shape; it cannot be reloaded.")
+    model_config = config.model
+    if dataset_meta.get("decoder") in ("bernoulli", "gaussian"):  # as resolved when it trained
+        model_config = dataclasses.replace(model_config, decoder=dataset_meta["decoder"])
     model = build_model(
-        config.model, tuple(dataset_meta["shape"]), n_tasks=int(dataset_meta["n_tasks"])
+        model_config, tuple(dataset_meta["shape"]), n_tasks=int(dataset_meta["n_tasks"])
     )
     model.load_state_dict(run.load_weights(tag))
     return model.to(pick_device(device)).eval()
