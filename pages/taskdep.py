@@ -36,10 +36,12 @@ store = TaskDepStore()
 
 st.title("Task dependency")
 st.markdown(
-    "A **source** task with thousands of images and a **target** task with only ~100: a VAE "
-    "ignores which task an image came from, a CVAE conditions on it, and the CVAE with the "
+    "A **source** task with thousands of samples and a **target** task with only ~100: a VAE "
+    "ignores which task a sample came from, a CVAE conditions on it, and the CVAE with the "
     "*optimal prior* replaces N(0, I) by the aggregated posterior q(z) (Takahashi et al., KDD "
-    "2022). How much does each code still depend on the task, and which fits unseen images best?"
+    "2022). How much does each code still depend on the task, and which fits unseen samples "
+    "best? The default set is built in (synthetic: a shared 2-D latent rendered differently per "
+    "task); the MNIST pairs need the MNIST files."
 )
 with st.expander("The two theorems", expanded=False):
     st.markdown("**Theorem 1** splits the CVAE's KL regulariser exactly:")

@@ -35,9 +35,10 @@ LIKELIHOOD_SERIES = (
 )
 METRIC_HELP = {
     "decomposition": (
-        "Theorem 1: the CVAE's KL regulariser splits exactly into I(S;Z), KL(q(z)‖p(z)) and "
-        "Σ π_k I(X;Z|S=k) (training posteriors); the diamond is the closed-form total, so a gap "
-        "is Monte Carlo error."
+        "Theorem 1: the KL regulariser to p(z) = N(0, I) splits exactly into I(S;Z), "
+        "KL(q(z)‖p(z)) and Σ π_k I(X;Z|S=k) (training posteriors); the diamond is the "
+        "closed-form total, so a gap is Monte Carlo error. The optimal-prior model does not pay "
+        "the KL(q(z)‖p(z)) term: its prior is q(z) itself (Theorem 2)."
     ),
     "mixture_train": (
         "Plug-in I(S;Z) of the encoder's Gaussian mixture on the training points: exact up to "
@@ -78,8 +79,9 @@ METRIC_HELP = {
         "says how well the learned prior stands in for q(z)."
     ),
     "accuracy": (
-        "Digit accuracy on held-out target images of a k-NN (k = 5) / logistic classifier fitted "
-        "on the posterior-mean codes of the n_target labelled target images."
+        "Class accuracy (digit or cluster) on held-out target samples of a k-NN (k = 5) / "
+        "logistic classifier fitted on the posterior-mean codes of the n_target labelled target "
+        "samples."
     ),
 }
 
@@ -307,8 +309,8 @@ TABLE_HELP = {
     "ratio_fidelity.recovery": f"Share of KL that T recovers; below {RECOVERY_WARNING:.0%}: poor.",
     "ratio_fidelity.correlation": "Pearson correlation of T and the exact ln q/p, held-out codes.",
     "ratio_fidelity.log_normaliser": "ln E_N(0,I)[e^T]: 0 when T is the exact log-ratio.",
-    "accuracy.knn": "5-NN digit accuracy on held-out targets from n_target labelled codes.",
-    "accuracy.logistic": "Logistic digit accuracy on held-out targets from n_target codes.",
+    "accuracy.knn": "5-NN class accuracy on held-out targets from n_target labelled codes.",
+    "accuracy.logistic": "Logistic class accuracy on held-out targets from n_target codes.",
 }
 
 
