@@ -123,7 +123,16 @@ def test_fidelity_of_an_exact_and_of_a_half_ratio():
     # Z_T = E_p[q/p] = 1 exactly; the MC estimate must agree within its error
     assert exact["log_normaliser"] == pytest.approx(0.0, abs=4 * exact["log_normaliser_se"])
     assert exact["kl_q_learned"] == pytest.approx(0.0, abs=4 * exact["log_normaliser_se"])
+    assert exact["log_normaliser_q"] == pytest.approx(0.0, abs=1e-9)  # every weight is 1
+    # T = ½ ln q/p, q = N(μ, σ²): E_p[e^T] = ∫ √(pq) = exp(−Bhattacharyya distance), closed form
     half = ratio_fidelity(_ExactRatio(mix, 0.5), (mu, logvar), held, n_samples=20000, seed=1)
     assert half["recovery"] == pytest.approx(0.5, abs=1e-6) and not half["recovers_90"]
     assert half["correlation"] == pytest.approx(1.0, abs=1e-9)  # scaled, still correlated
     assert half["kl_q_learned"] > 0.1
+    var = np.exp(logvar[0])
+    bhatt = (mu[0] ** 2 / (4 * (var + 1))).sum() + 0.5 * np.log(
+        (var + 1) / (2 * np.sqrt(var))
+    ).sum()
+    tol = 4 * half["log_normaliser_q_se"]
+    assert half["log_normaliser_q"] == pytest.approx(-bhatt, abs=tol)
+    assert half["log_normaliser"] == pytest.approx(-bhatt, abs=4 * half["log_normaliser_se"])

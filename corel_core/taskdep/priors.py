@@ -254,8 +254,10 @@ def ratio_fidelity(
     ``train`` / ``held_out``: (mu, logvar) of the training / held-out points. Returns
     e_q_t = E_q[T] and kl_exact = E_q[ln q/p] = KL(q‖p) on the same z ~ q(z) (training points),
     recovery = e_q_t / kl_exact, se of both, correlation (Pearson) of T and ln q/p on
-    z ~ q(z|x') of held-out points, the normaliser ln Z_T, and kl_q_learned = KL(q ‖ p·e^T/Z_T) =
-    kl_exact − e_q_t + ln Z_T (0 when T is exact; the gap the learned prior leaves).
+    z ~ q(z|x') of held-out points, the normaliser ln Z_T (from N(0, I) samples, as the learned
+    prior uses it) with a cross-check log_normaliser_q = ln E_q[e^T·p/q] (importance sampling
+    from the exact mixture: low variance when p·e^T is close to q), and kl_q_learned =
+    KL(q ‖ p·e^T/Z_T) = kl_exact − e_q_t + ln Z_T (0 when T is exact; the learned prior's gap).
     """
     mix = MixturePrior(*train)
     mu_h, logvar_h = _check_posteriors(*held_out)
@@ -274,6 +276,12 @@ def ratio_fidelity(
                 out["e_q_t"] / out["kl_exact"] if out["kl_exact"] > 0 else float("nan")
             )
             out["rmse_train"] = float(np.sqrt(((t - exact) ** 2).mean()))
+            # cross-check of ln Z_T by importance sampling from q: Z_T = E_q[e^(T − ln q/p)]
+            log_w = t - exact
+            top = float(log_w.max())
+            w = np.exp(log_w - top)
+            out["log_normaliser_q"] = top + math.log(float(w.mean()))
+            out["log_normaliser_q_se"] = float(w.std(ddof=1) / (math.sqrt(w.size) * w.mean()))
         else:
             sd = t.std() * exact.std()
             out["correlation"] = (

@@ -285,6 +285,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ratio_fidelity.recovery", "E_q[T] / KL"),
     ("ratio_fidelity.correlation", "corr(T, ln q/p) held-out"),
     ("ratio_fidelity.log_normaliser", "ln Z_T"),
+    ("ratio_fidelity.log_normaliser_q", "ln Z_T (IS from q, check)"),
     ("accuracy.knn", "target acc kNN"),
     ("accuracy.logistic", "target acc logistic"),
 )
@@ -309,6 +310,7 @@ TABLE_HELP = {
     "ratio_fidelity.recovery": f"Share of KL that T recovers; below {RECOVERY_WARNING:.0%}: poor.",
     "ratio_fidelity.correlation": "Pearson correlation of T and the exact ln q/p, held-out codes.",
     "ratio_fidelity.log_normaliser": "ln E_N(0,I)[e^T]: 0 when T is the exact log-ratio.",
+    "ratio_fidelity.log_normaliser_q": "The same by importance sampling from the exact q(z).",
     "accuracy.knn": "5-NN class accuracy on held-out targets from n_target labelled codes.",
     "accuracy.logistic": "Logistic class accuracy on held-out targets from n_target codes.",
 }
