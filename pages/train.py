@@ -12,12 +12,14 @@ import streamlit as st
 
 from corel_core.config import ConfigError, RunConfig, setting_named
 from corel_core.data import DataError, list_datasets, list_uploads, save_upload
+from corel_core.data.uploads import describe_upload
 from corel_core.presets import PRESETS
 from pages._guard import through_app
 from ui.session import TOKEN_PARAM, tab_token, uploads_allowed
 from ui.train_form import (
     EXPANDED,
     GROUPS,
+    changed_groups,
     check_options,
     config_from_values,
     key_of,
@@ -48,7 +50,11 @@ def keep_upload() -> None:
     if uploaded is None or not uploads_allowed():
         return
     try:
-        st.session_state[DATASET_KEY] = save_upload(uploaded.name, uploaded.getvalue())
+        name = save_upload(uploaded.name, uploaded.getvalue())
+        st.session_state[DATASET_KEY] = name
+        model = st.session_state.get(key_of(setting_named("model")), "mlp")
+        decoder = st.session_state.get(key_of(setting_named("decoder")), "auto")
+        st.session_state["train.upload_note"] = describe_upload(name, model, decoder)
     except DataError as exc:
         st.session_state["train.upload_error"] = str(exc)
 
@@ -76,8 +82,11 @@ def form(options: dict[str, list[str]]) -> RunConfig | None:
     upload_error = st.session_state.pop("train.upload_error", None)
     if upload_error:
         st.error(f"That file was not used: {upload_error}")
+    if upload_note := st.session_state.pop("train.upload_note", None):
+        st.success(upload_note)
+    opened = changed_groups(st.session_state)  # sections with non-default values start open
     for group in GROUPS:
-        with st.expander(group, expanded=group in EXPANDED):
+        with st.expander(group, expanded=group in EXPANDED or group in opened):
             render_group(group, options)
     try:
         config = config_from_values(st.session_state)
@@ -112,9 +121,11 @@ def main() -> None:
         on_change=apply_preset,
         format_func=lambda name: name or "(custom)",
     )
-    form_col, live_col = st.columns([1, 2], gap="large")
+    form_col, live_col = st.columns([2, 3], gap="medium")  # at 1024 px the form keeps ~280 px
     with form_col:
+        start_box = st.container()  # Start stays above the long form; filled once it is read
         config = form(options)
+    with start_box:
         render_setting(setting_named("name"))
         busy = is_busy(current_job())
         # The click is read here, not in an on_click callback: a callback would get the config

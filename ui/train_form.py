@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from corel_core.config import SETTINGS, ConfigError, RunConfig
+from corel_core.presets import get_preset
 from corel_core.schema import Setting, replace_settings
 
 #: The form's expanders in order ("Run" settings, name and preset, are placed by the page).
@@ -59,6 +60,20 @@ def config_from_values(values: Mapping[str, Any], base: RunConfig | None = None)
     """The RunConfig the widgets describe; settings without a widget value keep `base`'s."""
     present = {s: setting_value(s, values[key_of(s)]) for s in SETTINGS if key_of(s) in values}
     return replace_settings(base or RunConfig(), present)
+
+
+def changed_groups(values: Mapping[str, Any]) -> set[str]:
+    """Form groups holding a setting that differs from where the form's preset starts.
+
+    Their expanders open, so a link or a preset with λ = 20 shows the Connectivity section. A
+    form whose values do not build a RunConfig yet opens nothing extra.
+    """
+    try:
+        current = config_from_values(values)
+        start = get_preset(current.preset).config if current.preset else RunConfig()
+    except ConfigError:
+        return set()
+    return {s.group for s in SETTINGS if s.get(current) != s.get(start)}
 
 
 def check_options(config: RunConfig, options: Mapping[str, Sequence[str]]) -> None:

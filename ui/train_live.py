@@ -26,6 +26,7 @@ from corel_core.training.launch import (
 )
 from corel_core.training.runner import RESUMABLE
 from ui.jobs import failure_text, job_buttons
+from ui.live_scatter import draw_codes
 from ui.session import may_control, owner_id
 
 JOB_KEY = "train.job_id"  # the job this tab shows
@@ -148,6 +149,7 @@ def show(job: Job, snap: dict[str, Any]) -> None:
         st.caption(f"Run `{run_id}`")
     history = snap.get("history") or []
     st.plotly_chart(plots.loss_curves({snap["label"]: history}), key="live.loss")
+    draw_codes(snap)  # the latent space, moving once per epoch
     deaths = snap.get("deaths")
     if deaths:
         eta = float((snap.get("config") or {}).get("loss", {}).get("eta", 1.0))

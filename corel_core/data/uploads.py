@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .base import DataError, Dataset, Loaded
+from .ranges import decoder_note
 from .upload import DEFAULT_MAX_BYTES, load_user_data
 
 PREFIX = "upload:"
@@ -75,3 +76,15 @@ def load_upload(name: str) -> Loaded:
     """Read a kept upload as a loader result (split and limit are applied by the caller)."""
     data: Dataset = load_user_data(upload_path(name))
     return Loaded(x=data.x, y=data.y, task=data.task, meta=data.meta)
+
+
+def describe_upload(name: str, model_kind: str = "mlp", decoder: str = "auto") -> str:
+    """What was read from a kept upload and which decoder it will get, in two sentences.
+
+    e.g. "uploaded file wide.csv (300 rows × 5 features; …). Decoder auto → Gaussian
+    (unbounded outputs): the data spans -3 to 7, outside [0, 1], …" (DataError if unreadable).
+    """
+    data = load_user_data(upload_path(name))
+    span = (float(data.x.min()), float(data.x.max()))
+    note = decoder_note(decoder, model_kind, data.meta.shape, span)
+    return f"Read {data.meta.source}. {note}"

@@ -4,7 +4,8 @@ The job function runs in a worker process (never in the web server): it trains t
 `train_run` / `resume_run` like the CLI, and its callbacks report epochs, the last batch, death
 times and reconstructions of a few fixed samples through the job's progress. Pages read them
 from `Job.snapshot()`: epochs, epochs_done, epoch, batch, n_batches, terms, history (one row per
-epoch), deaths, run_id, config, preview ({"original", "recon"}) and message.
+epoch), deaths, run_id, config, preview ({"original", "recon"}), codes (the live latent view,
+corel_core.training.live_codes) and message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from corel_core.data import Dataset
 from corel_core.jobs import Job, JobPool, default_pool
 from corel_core.models import Autoencoder
 from corel_core.store import Run, RunStore
+from corel_core.training.live_codes import CodesCallback
 from corel_core.training.runner import preview_indices, reconstruct, resume_run, train_run
 from corel_core.training.trainer import BatchInfo, Callback, EpochInfo, TrainResult
 
@@ -103,18 +105,20 @@ def train_job(
     progress.set_message("loading data…")
     progress.set("config", config.to_dict())
     preview = PreviewCallback(progress)
+    codes = CodesCallback(progress)  # the live latent scatter (snapshot key "codes")
 
     def created(run: Run, dataset: Dataset, model: Autoencoder) -> None:
         if owner:
             run.set_labels(owner=owner)
         progress.set("run_id", run.id)
         preview.bind(dataset, model, config.train.seed)
+        codes.bind(dataset, model, config.train.seed)
 
     outcome = train_run(
         config,
         RunStore(root),
         control=control,
-        callbacks=[ProgressCallback(progress), preview],
+        callbacks=[ProgressCallback(progress), preview, codes],
         on_created=created,
     )
     return outcome.result

@@ -1,0 +1,85 @@
+"""The live latent view: PCA of the codes (vs scikit-learn) and what a training job publishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+from corel_core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.data.subsample import subsample_indices
+from corel_core.store import RunStore
+from corel_core.training.launch import train_job
+from corel_core.training.live_codes import project_2d
+
+
+def test_pca_view_matches_scikit_learn_up_to_sign() -> None:
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6)) + 3.0
+    coords, names = project_2d(z)
+    pca = PCA(n_components=2).fit(z)
+    theirs = pca.transform(z)
+    for k in range(2):
+        sign = np.sign(coords[:, k] @ theirs[:, k])
+        np.testing.assert_allclose(coords[:, k], sign * theirs[:, k], atol=1e-9)
+    shares = pca.explained_variance_ratio_
+    assert names == [f"PC{k + 1} ({shares[k]:.0%})".replace("%", " %") for k in range(2)]
+    # the sign convention (largest loading positive) keeps the picture from flipping between
+    # epochs whose codes barely differ
+    nudged, _ = project_2d(z + rng.normal(scale=1e-3, size=z.shape))
+    assert np.abs(nudged - coords).max() < 0.05
+
+
+def test_two_and_one_dimensional_codes_are_shown_as_they_are() -> None:
+    z = np.arange(10.0).reshape(5, 2)
+    coords, names = project_2d(z)
+    assert np.array_equal(coords, z) and names == ["z₁", "z₂"]
+    coords, names = project_2d(np.arange(3.0)[:, None])
+    assert np.array_equal(coords, [[0, 0], [1, 0], [2, 0]]) and names[0] == "z₁"
+    with pytest.raises(ValueError, match="non-empty"):
+        project_2d(np.zeros((0, 2)))
+
+
+class Recorder:
+    """Stands in for the job's progress writer; keeps every value set."""
+
+    def __init__(self) -> None:
+        self.sets: list[tuple[str, Any]] = []
+
+    def set(self, key: str, value: Any) -> None:
+        self.sets.append((key, value))
+
+    def append(self, key: str, value: Any) -> None:
+        self.sets.append((key, value))
+
+    def set_total(self, total: float) -> None: ...
+
+    def set_done(self, done: float) -> None: ...
+
+    def set_message(self, message: str) -> None: ...
+
+
+def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_path: Path) -> None:
+    config = RunConfig(
+        data=DataConfig(name="moons", limit=200),
+        model=ModelConfig(kind="mlp", latent_dim=2, hidden=(8,), decoder="gaussian"),
+        train=TrainConfig(epochs=3, batch_size=50, device="cpu", seed=1),
+    )
+    progress = Recorder()
+    train_job(None, progress, config, str(tmp_path / "runs"), None)
+    views = [v for k, v in progress.sets if k == "codes"]
+    assert [v["epoch"] for v in views] == [0, 1, 2, 3]
+    last = views[-1]
+    assert last["coords"].shape == (200, 2) and last["axes"] == ["z₁", "z₂"]
+    # oracle: the codes the finished run saved with its final model, for the same samples
+    run = RunStore(tmp_path / "runs").get(RunStore(tmp_path / "runs").ids()[0])
+    latents = run.load_latents()
+    rows = subsample_indices(200, 500, 1)
+    where = {int(i): k for k, i in enumerate(latents["index"])}
+    saved = latents["z"][[where[int(i)] for i in rows]]
+    np.testing.assert_allclose(last["coords"], saved, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(last["labels"], latents["y"][[where[int(i)] for i in rows]])
+    assert not np.allclose(views[0]["coords"], last["coords"])  # it moved while training
