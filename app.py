@@ -10,6 +10,15 @@ import streamlit as st
 
 from ui.session import keep_in_url
 
+#: Less empty space around the pages, so a 1024 × 768 window keeps room for the Train form: the
+#: default wide layout pads 6rem above and 5rem beside the content.
+COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 3rem; }
+@media (max-width: 1200px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+}
+</style>"""
+
 
 def build_navigation() -> st.navigation:
     """The page list, grouped the way a person works: start, train, analyse."""
@@ -38,6 +47,7 @@ def build_navigation() -> st.navigation:
 def main() -> None:
     st.set_page_config(page_title="corel", page_icon=":material/hub:", layout="wide")
     keep_in_url()  # this tab's session token survives page changes and reloads (ui.session)
+    st.html(COMPACT_CSS)
     try:
         build_navigation().run()
     finally:

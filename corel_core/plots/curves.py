@@ -182,6 +182,7 @@ def _panels(histories, terms, names, log_y, smoothing) -> go.Figure:
         horizontal_spacing=0.09,
         vertical_spacing=0.22 if rows > 1 else 0.1,
     )
+    fig.update_annotations(font_size=12)  # panel titles fit side by side in a narrow column
     shown: set[str] = set()
     for r, (run, history) in enumerate(histories.items()):
         x = list(range(1, len(history) + 1))
