@@ -17,7 +17,7 @@ from corel_core import plots
 from corel_core.config import ConfigError
 from corel_core.embedding import project
 from corel_core.plots.mi import likelihood_figure, ratio_fidelity_bars
-from corel_core.taskdep import (
+from corel_core.studies.taskdep import (
     MODEL_LABELS,
     TASK_PAIRS,
     TaskDepConfig,
@@ -25,7 +25,7 @@ from corel_core.taskdep import (
     TaskDepStore,
     report,
 )
-from corel_core.taskdep.background import find_job, start_taskdep_job
+from corel_core.studies.taskdep.background import find_job, start_taskdep_job
 from pages._guard import through_app
 from ui.jobs import failure_text
 from ui.session import may_control, owner_id

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from corel_core.taskdep import TaskDepConfig
-from corel_core.taskdep.report import NO_EVIDENCE
+from corel_core.studies.taskdep import TaskDepConfig
+from corel_core.studies.taskdep.report import NO_EVIDENCE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

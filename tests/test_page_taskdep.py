@@ -10,8 +10,8 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from corel_core.store import RunStore
-from corel_core.taskdep import TaskDepConfig, TaskDepStore, run_taskdep
-from corel_core.taskdep.background import find_job
+from corel_core.studies.taskdep import TaskDepConfig, TaskDepStore, run_taskdep
+from corel_core.studies.taskdep.background import find_job
 
 torch.set_num_threads(1)
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "taskdep.py")

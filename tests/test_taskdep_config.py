@@ -6,9 +6,9 @@ import argparse
 
 import pytest
 
+from corel_core.cli import taskdep as taskdep_cli
 from corel_core.config import ConfigError
-from corel_core.taskdep import cli as taskdep_cli
-from corel_core.taskdep.config import SOURCE_DEFAULTS, TASK_PAIRS, TaskDepConfig
+from corel_core.studies.taskdep.config import SOURCE_DEFAULTS, TASK_PAIRS, TaskDepConfig
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -11,14 +11,14 @@ import torch
 from scipy import integrate, stats
 
 from corel_core.models import CVAE, VAE, OptimalPriorCVAE, RatioEstimator
-from corel_core.taskdep.evaluation import (
+from corel_core.studies.taskdep.evaluation import (
     EvaluationError,
     elbo,
     importance_log_likelihood,
     importance_log_likelihoods,
     target_accuracy,
 )
-from corel_core.taskdep.priors import LearnedPrior, MixturePrior, StandardNormalPrior
+from corel_core.studies.taskdep.priors import LearnedPrior, MixturePrior, StandardNormalPrior
 
 torch.set_num_threads(1)
 

@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 import torch
 
+from corel_core.cli import taskdep as taskdep_cli
 from corel_core.config import ConfigError
 from corel_core.data import load_dataset
 from corel_core.store import RunStore
-from corel_core.taskdep import (
+from corel_core.studies.taskdep import (
     TaskDepConfig,
     TaskDepResult,
     TaskDepStore,
     dataset_name,
     run_taskdep,
 )
-from corel_core.taskdep import cli as taskdep_cli
-from corel_core.taskdep.experiment import held_out_data
-from corel_core.taskdep.report import format_table, mi_rows, table_rows
+from corel_core.studies.taskdep.experiment import held_out_data
+from corel_core.studies.taskdep.report import format_table, mi_rows, table_rows
 from corel_core.training import TrainingControl
 
 torch.set_num_threads(1)

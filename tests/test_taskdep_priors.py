@@ -11,7 +11,7 @@ from scipy import stats
 from scipy.special import logsumexp
 from torch import nn
 
-from corel_core.taskdep.priors import (
+from corel_core.studies.taskdep.priors import (
     LearnedPrior,
     MixturePrior,
     PriorError,

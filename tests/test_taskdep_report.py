@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from corel_core.taskdep import TaskDepConfig, TaskDepResult
-from corel_core.taskdep.report import (
+from corel_core.studies.taskdep import TaskDepConfig, TaskDepResult
+from corel_core.studies.taskdep.report import (
     NO_EVIDENCE,
     comparison,
     fidelity_note,

@@ -19,7 +19,7 @@ from corel_core.schema import Setting
 #: imported only when its command runs (or for --help), so `runs --json` never pays for torch,
 #: scikit-learn or Ray.
 ELSEWHERE: dict[str, tuple[str, str, str]] = {
-    "taskdep": ("corel_core.taskdep.cli", "add_taskdep_parser", "cmd_taskdep"),
+    "taskdep": ("corel_core.cli.taskdep", "add_taskdep_parser", "cmd_taskdep"),
     "oneclass": ("corel_core.cli.lab", "add_oneclass_parser", "cmd_oneclass"),
     "toy": ("corel_core.cli.lab", "add_toy_parser", "cmd_toy"),
     "sweep": ("corel_core.studies.sweep.cli", "add_sweep_parser", "cmd_sweep"),

@@ -21,7 +21,7 @@ PRELOAD = (
     "corel_core.analysis.oneclass",
     "corel_core.analysis.explorer",
     "corel_core.analysis.persistence_views",
-    "corel_core.taskdep.experiment",
+    "corel_core.studies.taskdep.experiment",
     "umap",
 )
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from corel_core.taskdep.config import MODEL_LABELS
-from corel_core.taskdep.priors import RECOVERY_WARNING
-from corel_core.taskdep.result import TaskDepResult
+from corel_core.studies.taskdep.config import MODEL_LABELS
+from corel_core.studies.taskdep.priors import RECOVERY_WARNING
+from corel_core.studies.taskdep.result import TaskDepResult
 
 NO_EVIDENCE = "≤ 0 (no evidence of dependence)"
 RECOVERY_FAIL = 0.7  # below this share the learned prior is far from q(z): no test at all

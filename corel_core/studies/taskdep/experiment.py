@@ -9,8 +9,8 @@ scored:
     give I(S;μ)): a cross-fitted non-linear (gradient-boosting) classifier bound with the
     logistic one as a cross-check, kNN and InfoNCE; each also as I/H(S);
   * importance-sampled test log-likelihood per task and pooled under each model's OWN prior
-    (`corel_core.taskdep.priors`): N(0, I) for the VAE and the CVAE; for the optimal-prior CVAE
-    the exact aggregated posterior of the training codes ("log_likelihood_own_prior") and the
+    (`corel_core.studies.taskdep.priors`): N(0, I) for the VAE and the CVAE; for the optimal-prior
+    CVAE the exact aggregated posterior of the training codes ("log_likelihood_own_prior") and the
     learned N(0, I)·e^T/Z_T ("log_likelihood_learned_prior"); every model also under N(0, I)
     ("log_likelihood") and the ELBO;
   * for the optimal-prior CVAE, T's fidelity ("ratio_fidelity"): E_q[T] against the exact
@@ -43,21 +43,21 @@ from corel_core.mi import (
 from corel_core.mi.base import Z_95
 from corel_core.store import RunStore
 from corel_core.store.experiments import TaskDepStore
-from corel_core.taskdep.config import MODEL_KINDS, MODEL_LABELS, TASK_PAIRS, TaskDepConfig
-from corel_core.taskdep.evaluation import (
+from corel_core.studies.taskdep.config import MODEL_KINDS, MODEL_LABELS, TASK_PAIRS, TaskDepConfig
+from corel_core.studies.taskdep.evaluation import (
     EvaluationStopped,
     elbo,
     importance_log_likelihoods,
     target_accuracy,
 )
-from corel_core.taskdep.priors import (
+from corel_core.studies.taskdep.priors import (
     LearnedPrior,
     MixturePrior,
     StandardNormalPrior,
     ratio_fidelity,
     ratio_log_normaliser,
 )
-from corel_core.taskdep.result import TaskDepResult
+from corel_core.studies.taskdep.result import TaskDepResult
 from corel_core.training import TrainingControl
 from corel_core.training.runner import encode_all, train_run
 

@@ -9,8 +9,8 @@ a stochastic lower bound that tightens as K grows (K = 1 is one ELBO sample). Th
 Bernoulli (binary cross-entropy with logits summed over pixels; grey values in [0, 1] are used as
 they are, as in the VAE literature) or Gaussian with unit variance.
 
-Priors (`corel_core.taskdep.priors`): each model is scored under its OWN prior. N(0, I) for the
-VAE and the CVAE; for the optimal-prior CVAE the exact aggregated posterior q(z) (the finite
+Priors (`corel_core.studies.taskdep.priors`): each model is scored under its OWN prior. N(0, I) for
+the VAE and the CVAE; for the optimal-prior CVAE the exact aggregated posterior q(z) (the finite
 mixture over the training codes, normalised) and the learned p(z)·exp(T(z))/Z_T with ln Z_T
 estimated by Monte Carlo. Scoring the optimal-prior model under N(0, I) is not the paper's
 comparison; it is kept only as a labelled cross-check. All priors of one call share the same z
@@ -34,7 +34,7 @@ from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
 from corel_core.models import evaluating
-from corel_core.taskdep.priors import LatentPrior, StandardNormalPrior
+from corel_core.studies.taskdep.priors import LatentPrior, StandardNormalPrior
 
 LOG_2PI = math.log(2.0 * math.pi)
 

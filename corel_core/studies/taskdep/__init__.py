@@ -8,23 +8,23 @@ held-out data.
 from __future__ import annotations
 
 from corel_core.store.experiments import TaskDepStore, TaskDepStoreError
-from corel_core.taskdep.config import (
+from corel_core.studies.taskdep.config import (
     MODEL_KINDS,
     MODEL_LABELS,
     TASK_PAIRS,
     TaskDepConfig,
     dataset_name,
 )
-from corel_core.taskdep.evaluation import (
+from corel_core.studies.taskdep.evaluation import (
     EvaluationError,
     elbo,
     importance_log_likelihood,
     importance_log_likelihoods,
     target_accuracy,
 )
-from corel_core.taskdep.experiment import run_taskdep
-from corel_core.taskdep.progress import StageProgress
-from corel_core.taskdep.result import TaskDepResult
+from corel_core.studies.taskdep.experiment import run_taskdep
+from corel_core.studies.taskdep.progress import StageProgress
+from corel_core.studies.taskdep.result import TaskDepResult
 
 __all__ = [
     "MODEL_KINDS",

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from corel_core.taskdep.config import TaskDepConfig
+from corel_core.studies.taskdep.config import TaskDepConfig
 
 
 @dataclass

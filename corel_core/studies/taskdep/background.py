@@ -12,10 +12,10 @@ from typing import Any
 from corel_core.jobs import Job, JobControl, JobPool, default_pool
 from corel_core.store import RunStore
 from corel_core.store.experiments import TaskDepStore
-from corel_core.taskdep.config import TaskDepConfig
-from corel_core.taskdep.experiment import run_taskdep
-from corel_core.taskdep.progress import StageProgress
-from corel_core.taskdep.result import TaskDepResult
+from corel_core.studies.taskdep.config import TaskDepConfig
+from corel_core.studies.taskdep.experiment import run_taskdep
+from corel_core.studies.taskdep.progress import StageProgress
+from corel_core.studies.taskdep.result import TaskDepResult
 
 LABEL_PREFIX = "taskdep "
 

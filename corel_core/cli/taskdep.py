@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from corel_core.taskdep.config import TASK_PAIRS, TaskDepConfig
+from corel_core.studies.taskdep.config import TASK_PAIRS, TaskDepConfig
 
 QUICK = {  # a smoke-test size: one seed, a few epochs, small held-out sets (overrides pairs')
     "n_source": 500,
@@ -89,8 +89,8 @@ def cmd_taskdep(args: argparse.Namespace) -> int:
     import torch
 
     from corel_core.store import RunStore
-    from corel_core.taskdep.experiment import run_taskdep
-    from corel_core.taskdep.report import format_table
+    from corel_core.studies.taskdep.experiment import run_taskdep
+    from corel_core.studies.taskdep.report import format_table
 
     if args.threads is not None and args.threads > 0:
         torch.set_num_threads(args.threads)
