@@ -129,6 +129,27 @@ def save_latents(run: Run, model: Autoencoder, dataset: Dataset, seed: int) -> N
     run.save_latents(**arrays)
 
 
+def _prepare(config: RunConfig) -> tuple[Dataset, torch.device, ModelConfig, Autoencoder]:
+    """Load the data, check it fits the model, seed torch and build the model (not yet placed)."""
+    dataset = load_dataset(config.data)
+    check_compatible(config, dataset)
+    torch.manual_seed(config.train.seed)
+    device = pick_device(config.train.device)
+    model_config = model_config_for(config, dataset)
+    model = build_model(model_config, dataset.meta.shape, n_tasks=n_tasks_of(dataset))
+    return dataset, device, model_config, model
+
+
+def _fit(
+    trainer: Trainer, run: Run, model: Autoencoder, dataset: Dataset, seed: int
+) -> TrainOutcome:
+    """Run the trainer; keep the codes of a run that has at least one epoch on disk."""
+    result = trainer.fit()
+    if result.status in ("completed", "stopped", "diverged") and run.metrics():
+        save_latents(run, model, dataset, seed)
+    return TrainOutcome(run=run, result=result)
+
+
 def train_run(
     config: RunConfig,
     store: RunStore | None = None,
@@ -143,12 +164,8 @@ def train_run(
     show the run id and build previews; `callbacks` are passed to the trainer as they are.
     """
     store = store or RunStore()
-    dataset = load_dataset(config.data)
-    check_compatible(config, dataset)
-    torch.manual_seed(config.train.seed)
-    device = pick_device(config.train.device)
-    model_config = model_config_for(config, dataset)
-    model = build_model(model_config, dataset.meta.shape, n_tasks=n_tasks_of(dataset)).to(device)
+    dataset, device, model_config, model = _prepare(config)
+    model = model.to(device)
     objective = build_objective(config.loss, config.model)
     run = store.create(config)
     run.save_json(
@@ -180,10 +197,7 @@ def train_run(
     except Exception as exc:  # the run folder exists: never leave it stuck at "created"
         run.set_status("failed", str(exc))
         raise
-    result = trainer.fit()
-    if result.status in ("completed", "stopped", "diverged") and run.metrics():
-        save_latents(run, model, dataset, config.train.seed)
-    return TrainOutcome(run=run, result=result)
+    return _fit(trainer, run, model, dataset, config.train.seed)
 
 
 RESUMABLE = ("interrupted", "stopped", "failed", "created")
@@ -200,6 +214,7 @@ def resume_run(
 
     Starts from weights/last.pt and the epochs in metrics.jsonl; data order and learning-rate
     schedule continue as if unbroken, but Adam's moment estimates restart (they are not saved).
+    Raises RunError for a run that is still active, finished, or whose weights do not fit.
     """
     store = store or RunStore()
     run = store.get(run_id)
@@ -214,13 +229,7 @@ def resume_run(
     done = len(run.metrics())
     if done >= config.train.epochs:
         raise RunError(f"run {run.id} already has all {config.train.epochs} epochs.")
-    dataset = load_dataset(config.data)
-    check_compatible(config, dataset)
-    torch.manual_seed(config.train.seed)
-    device = pick_device(config.train.device)
-    model = build_model(
-        model_config_for(config, dataset), dataset.meta.shape, n_tasks=n_tasks_of(dataset)
-    )
+    dataset, device, _, model = _prepare(config)
     if done:
         try:
             model.load_state_dict(run.load_weights("last"))
@@ -244,10 +253,7 @@ def resume_run(
         device=device,
         start_epoch=done,
     )
-    result = trainer.fit()
-    if result.status in ("completed", "stopped", "diverged") and run.metrics():
-        save_latents(run, model, dataset, config.train.seed)
-    return TrainOutcome(run=run, result=result)
+    return _fit(trainer, run, model, dataset, config.train.seed)
 
 
 def load_trained_model(run: Run, tag: str = "last", device: str = "cpu") -> Autoencoder:
