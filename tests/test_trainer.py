@@ -16,6 +16,7 @@ from corel_core.config import TrainConfig
 from corel_core.training import (
     Callback,
     DeviceError,
+    OnEpoch,
     Trainer,
     TrainError,
     TrainingControl,
@@ -342,3 +343,11 @@ def test_pick_device():
     with pytest.raises(ValueError, match="device must be one of"):
         pick_device("tpu")
     assert "auto picks" in device_report()
+
+
+def test_on_epoch_sees_every_completed_epoch_with_its_history_row():
+    seen = []
+    result = Trainer(make_model(0), MSE(), cfg(epochs=3), low_rank_data(), [OnEpoch(seen.append)])
+    history = result.fit().history
+    assert [info.epoch for info in seen] == [0, 1, 2]
+    assert [info.metrics for info in seen] == history

@@ -20,7 +20,7 @@ from corel_core.config import LossConfig, ModelConfig, TrainConfig
 from corel_core.data import Dataset
 from corel_core.losses.objective import build_objective
 from corel_core.models import Autoencoder, build_model
-from corel_core.training import Callback, EpochInfo, Trainer
+from corel_core.training import EpochInfo, OnEpoch, Trainer
 from corel_core.training.runner import reconstruct
 
 
@@ -131,14 +131,6 @@ class DeepComparison:
         return float(self.pca_errors.mean())
 
 
-class _EpochReport(Callback):
-    def __init__(self, report: Callable[[int, float], None]) -> None:
-        self.report = report
-
-    def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-        self.report(info.epoch + 1, float(info.metrics.get("total", np.nan)))
-
-
 def deep_vs_pca(
     dataset: Dataset,
     code_dim: int = 30,
@@ -171,14 +163,13 @@ def deep_vs_pca(
     train_cfg = TrainConfig(epochs=epochs, batch_size=64, lr=lr, seed=seed, device="cpu")
     history: list[float] = []
 
-    def on_epoch(done: int, loss: float) -> None:
-        history.append(loss)
+    def on_epoch(info: EpochInfo) -> None:
+        history.append(float(info.metrics.get("total", np.nan)))
         if progress is not None:
-            progress(done, epochs)
+            progress(info.epoch + 1, epochs)
 
-    result = Trainer(
-        model, objective, train_cfg, train_x, callbacks=[_EpochReport(on_epoch)], device="cpu"
-    ).fit()
+    callbacks = [OnEpoch(on_epoch)]
+    result = Trainer(model, objective, train_cfg, train_x, callbacks=callbacks, device="cpu").fit()
     if result.status != "completed":
         raise ComparisonError(f"the autoencoder did not finish training: {result.message}")
     ae_recon = np.concatenate(

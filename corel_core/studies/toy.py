@@ -21,7 +21,7 @@ from corel_core.config import RunConfig
 from corel_core.models import evaluating
 from corel_core.presets import get_preset
 from corel_core.store import Run, RunError, RunStore
-from corel_core.training import Callback, EpochInfo, Trainer
+from corel_core.training import Callback, EpochInfo, OnEpoch, Trainer
 
 TOY_PRESET = "toy_connectivity"
 SNAPSHOT_EPOCHS = (0, 5, 50)
@@ -179,13 +179,12 @@ def run_toy(
         snaps.x = dataset.x
         labels["y"] = dataset.y
 
-    class _Progress(Callback):
-        def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-            if progress is not None:
-                progress(info.epoch + 1, epochs)
+    def report(info: EpochInfo) -> None:
+        if progress is not None:
+            progress(info.epoch + 1, epochs)
 
     start = time.perf_counter()
-    outcome = train_run(config, store, callbacks=[snaps, _Progress()], on_created=on_created)
+    outcome = train_run(config, store, callbacks=[snaps, OnEpoch(report)], on_created=on_created)
     seconds = time.perf_counter() - start
     run = outcome.run
     for epoch, z in snaps.snapshots.items():

@@ -84,6 +84,20 @@ class Callback:
         """Called once at the end, whatever the outcome."""
 
 
+class OnEpoch(Callback):
+    """The one epoch listener: calls ``fn(info)`` after every completed epoch.
+
+    Progress bars, stage counters and reporters (a job's progress, Ray Tune) are all this with
+    a different ``fn``; `info.epoch` counts from 0 and `info.metrics` is the history row.
+    """
+
+    def __init__(self, fn: Callable[[EpochInfo], None]) -> None:
+        self.fn = fn
+
+    def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
+        self.fn(info)
+
+
 class _Diverged(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -20,7 +20,7 @@ import torch
 from corel_core.store import Run, RunError, RunStore
 from corel_core.store.files import now_iso
 from corel_core.studies.sweep.store import Sweep, SweepStore
-from corel_core.training import Callback, EpochInfo, Trainer
+from corel_core.training import EpochInfo, OnEpoch
 
 FINAL_KEYS = ("recon", "conn", "total", "death_min", "death_mean", "death_max")
 Report = Callable[[dict[str, Any]], None]
@@ -35,16 +35,15 @@ def auroc_key(scorer: str, n: int) -> str:
     return f"auroc_{scorer}_n{n}"
 
 
-class _EpochReport(Callback):
+def _epoch_row(report: Report | None, index: int) -> OnEpoch:
     """Passes each finished epoch's metrics to Ray Tune (live progress in Tune's own tables)."""
 
-    def __init__(self, report: Report | None, index: int) -> None:
-        self.report, self.index = report, index
-
-    def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-        if self.report is not None:
+    def send(info: EpochInfo) -> None:
+        if report is not None:
             row = {k: v for k, v in info.metrics.items() if isinstance(v, (int, float))}
-            self.report({**row, "trial": self.index, "done": False})
+            report({**row, "trial": index, "done": False})
+
+    return OnEpoch(send)
 
 
 def _earlier_run(store: RunStore, record: Mapping[str, Any]) -> Run | None:
@@ -63,7 +62,7 @@ def _train(sweep: Sweep, index: int, report: Report | None) -> Run:
     config = spec.config_of(trial)
     store = RunStore(sweep.runs_dir)
     run = _earlier_run(store, sweep.trial(index))
-    callbacks = [_EpochReport(report, index)]
+    callbacks = [_epoch_row(report, index)]
     if run is not None and run.status == "completed":
         return run
     if run is not None and run.status in RESUMABLE and 0 < len(run.metrics()) < config.train.epochs:

@@ -58,7 +58,7 @@ from corel_core.studies.taskdep.priors import (
     ratio_log_normaliser,
 )
 from corel_core.studies.taskdep.result import TaskDepResult
-from corel_core.training import TrainingControl
+from corel_core.training import OnEpoch, TrainingControl
 from corel_core.training.runner import encode_all, train_run
 
 __all__ = [
@@ -259,16 +259,6 @@ def evaluate_model(
     return rec, ho["z"]
 
 
-class _EpochProgress:
-    """Trainer callback turning finished epochs into progress(stage, done, total)."""
-
-    def __init__(self, progress: Progress, stage: str, offset: int, total: int) -> None:
-        self.progress, self.stage, self.offset, self.total = progress, stage, offset, total
-
-    def on_epoch_end(self, trainer: Any, info: Any) -> None:
-        self.progress(self.stage, self.offset + info.epoch + 1, self.total)
-
-
 def run_taskdep(
     cfg: TaskDepConfig,
     store: RunStore | None = None,
@@ -310,7 +300,13 @@ def run_taskdep(
                 cfg.run_config(kind, seed, name),
                 store,
                 control=control,
-                callbacks=[_EpochProgress(report, kind, i * per_seed, total)],
+                callbacks=[
+                    OnEpoch(
+                        lambda info, kind=kind, at=i * per_seed: report(
+                            kind, at + info.epoch + 1, total
+                        )
+                    )
+                ],
                 on_created=keep,
             )
             train_s = time.perf_counter() - t0
