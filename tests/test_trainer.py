@@ -347,7 +347,9 @@ def test_pick_device():
 
 def test_on_epoch_sees_every_completed_epoch_with_its_history_row():
     seen = []
-    result = Trainer(make_model(0), MSE(), cfg(epochs=3), low_rank_data(), [OnEpoch(seen.append)])
+    result = Trainer(
+        make_model(0), MSE(), cfg(epochs=3), low_rank_data(), callbacks=[OnEpoch(seen.append)]
+    )
     history = result.fit().history
     assert [info.epoch for info in seen] == [0, 1, 2]
     assert [info.metrics for info in seen] == history
