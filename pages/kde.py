@@ -25,6 +25,7 @@ from corel_core.store import RunStore
 from pages._guard import through_app
 from ui.jobs import compute_quietly
 from ui.oneclass_job import JOB_KEY, poll_job, reattach, submit_job
+from ui.pagestate import Param, publish, restore
 
 through_app()
 
@@ -44,7 +45,6 @@ def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
     chosen = st.multiselect(
         "Runs",
         list(runs),
-        default=list(runs)[:2],
         format_func=runs.get,
         max_selections=3,
         key="kde.runs",
@@ -53,7 +53,6 @@ def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
     max_points = st.select_slider(
         "Codes used",
         [500, 1000, 2000, 5000],
-        2000,
         key="kde.max_points",
         help="A seeded random subsample of the cached codes (cross-validation grows with it).",
     )
@@ -207,13 +206,14 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
     )
     reps = c4.number_input(
         "Runs",
-        1,
-        20,
-        5,
+        min_value=1,
+        max_value=20,
         key="kde.oc_runs",
         help="Repetitions with fresh in-class samples (the paper uses 5).",
     )
-    seed = c5.number_input("Seed", 0, 10_000, 0, key="kde.oc_seed", help="Seed of the draws.")
+    seed = c5.number_input(
+        "Seed", min_value=0, max_value=10_000, key="kde.oc_seed", help="Seed of the draws."
+    )
     if plan:
         st.caption(_where(plan["provenance"]))
         for note in ([plan["note"]] if plan["note"] else []) + plan["notes"]:
@@ -322,9 +322,31 @@ def main() -> None:
             "`python -m corel_core train --preset toy_connectivity`."
         )
         return
+    bound = url_params(runs)
+    for note in restore(bound):  # a link's values fill the widgets on the first render
+        st.warning(f"Part of the link was ignored: {note}")
     show_bandwidths(store, runs)
     st.divider()
     show_one_class(store, runs)
+    publish(bound)  # the address bar reproduces this view (copy it to share)
+
+
+def url_params(runs: dict[str, str]) -> list[Param]:
+    """The page's state in its address: compared runs, codes used and the one-class settings."""
+
+    def offered() -> list[str]:  # the runs on offer when the link is read
+        return list(runs)
+
+    return [
+        Param("runs", "kde.runs", "strs", lambda: list(runs)[:2], offered),
+        Param("codes", "kde.max_points", "int", 2000, lambda: [500, 1000, 2000, 5000]),
+        Param("run", "kde.oc_run", "str", lambda: next(iter(runs)), offered),
+        Param("protocol", "kde.oc_protocol", "str", PROTOCOLS[0], lambda: list(PROTOCOLS)),
+        Param("split", "kde.oc_split", "str", "eval", lambda: ["eval", "all", "aux"]),
+        Param("n", "kde.oc_n", "int", None),
+        Param("reps", "kde.oc_runs", "int", 5),
+        Param("seed", "kde.oc_seed", "int", 0),
+    ]
 
 
 main()

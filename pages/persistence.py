@@ -12,13 +12,14 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
-from corel_core.analysis.catalog import analysable_runs
+from corel_core.analysis.catalog import analysable_runs, run_label
 from corel_core.analysis.errors import LabError
 from corel_core.analysis.persistence_views import PersistenceViews, densification, persistence_views
 from corel_core.store import Run, RunStore
 from corel_core.studies.toy import SNAPSHOT_EPOCHS, load_toy_result, run_toy, toy_runs
 from pages._guard import through_app
 from ui.jobs import compute, compute_quietly
+from ui.pagestate import Param, publish, restore
 
 through_app()
 
@@ -52,9 +53,15 @@ def branch_of(run: Run, choice: str) -> int | None:
     return None if choice == "all dims" else min(int(choice), run.config.model.branches - 1)
 
 
-def short_label(store: RunStore, run_id: str) -> str:
-    """A subplot title for a run: its id and λ."""
-    return f"{run_id} (λ = {store.get(run_id).config.loss.lambda_conn:g})"
+def url_params(runs: dict[str, str]) -> list[Param]:
+    """The page's state in its address: runs, b, N, branch and seed."""
+    return [
+        Param("runs", "persistence.runs", "strs", lambda: list(runs)[:1], lambda: list(runs)),
+        Param("b", "persistence.b", "int", 100),
+        Param("N", "persistence.N", "int", 2000, lambda: [500, 1000, 2000, 5000]),
+        Param("branch", "persistence.branch", "str", "0", lambda: ["0", "1", "all dims"]),
+        Param("seed", "persistence.seed", "int", 0),
+    ]
 
 
 def views_for(
@@ -98,7 +105,7 @@ def show_toy(store: RunStore) -> None:
     run = st.selectbox(
         "Toy run",
         runs,
-        format_func=lambda r: r.id,
+        format_func=run_label,
         key="persistence.toy_pick",
         help="Toy runs in the store, newest first.",
     )
@@ -198,10 +205,12 @@ def main() -> None:
             "toy preset below."
         )
     else:
+        bound = url_params(runs)
+        for note in restore(bound):  # a link's values fill the widgets on the first render
+            st.warning(f"Part of the link was ignored: {note}")
         chosen = st.multiselect(
             "Runs (one, or two to compare)",
             list(runs),
-            default=list(runs)[:1],
             format_func=runs.get,
             max_selections=2,
             key="persistence.runs",
@@ -210,16 +219,14 @@ def main() -> None:
         c1, c2, c3, c4 = st.columns(4)
         n_batch = c1.number_input(
             "Batch size b",
-            2,
-            1000,
-            100,
+            min_value=2,
+            max_value=1000,
             key="persistence.b",
             help="Codes in the small cloud: the b the loss saw per batch.",
         )
         n_large = c2.select_slider(
             "Large N",
             [500, 1000, 2000, 5000],
-            2000,
             key="persistence.N",
             help="Codes in the large cloud. H0 is exact on all of them; "
             "H1 uses at most 1,000 (Rips H1 grows fast).",
@@ -232,8 +239,14 @@ def main() -> None:
             "branch shows its geometry; 'all dims' uses the whole code.",
         )
         seed = c4.number_input(
-            "Seed", 0, 10_000, 0, key="persistence.seed", help="Seed of the random subsets."
+            "Seed",
+            min_value=0,
+            max_value=10_000,
+            key="persistence.seed",
+            help="Seed of the random subsets.",
         )
+        publish(bound)  # the address bar now reproduces this view: copy it to share it
+        st.caption("The address bar holds these choices: copy it to share exactly this view.")
         if len(chosen) == 2:
             try:
                 a, b = (
@@ -244,7 +257,7 @@ def main() -> None:
                     plots.compare_barcodes(
                         a.batch[0],
                         b.batch[0],
-                        labels=tuple(short_label(store, r) for r in chosen),
+                        labels=tuple(runs[r] for r in chosen),
                         eta=a.eta,
                     ),
                     key="persistence.compare",
