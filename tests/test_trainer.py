@@ -23,6 +23,7 @@ from corel_core.training import (
     device_report,
     pick_device,
 )
+from corel_core.training.death_stats import DeathStatistics
 
 torch.set_num_threads(1)
 
@@ -295,13 +296,19 @@ def test_death_stats_and_after_step_terms():
         def on_epoch_end(self, trainer, info):
             seen.append(info)
 
-    result = Trainer(make_model(), obj, cfg(epochs=2), low_rank_data(200), callbacks=[Keep()]).fit()
+    listeners = [DeathStatistics(), Keep()]
+    result = Trainer(
+        make_model(), obj, cfg(epochs=2), low_rank_data(200), callbacks=listeners
+    ).fit()
     for e, row in enumerate(result.history):
         batch = obj.deaths[4 * e : 4 * e + 4]
         stats = np.array([[d.min(), d.mean(), d.max()] for d in batch]).mean(axis=0)
         assert [row["death_min"], row["death_mean"], row["death_max"]] == pytest.approx(stats)
         assert row["disc"] == pytest.approx(np.mean(obj.extras[4 * e : 4 * e + 4]))
-        np.testing.assert_allclose(seen[e].deaths, batch[-1])
+        np.testing.assert_allclose(seen[e].extras["deaths"], batch[-1])
+    # without the listener the trainer records no deaths: it knows nothing of the loss
+    plain = Trainer(make_model(), DeathsAndExtras(), cfg(epochs=1), low_rank_data(200)).fit()
+    assert "death_mean" not in plain.history[0] and "disc" in plain.history[0]
 
 
 def test_task_ids_reach_the_objective_and_bad_objective_fails():

@@ -57,8 +57,9 @@ class ProgressCallback(Callback):
         self.progress.append("history", dict(info.metrics))
         self.progress.set("epochs_done", self.epochs_done)
         self.progress.set_done(self.epochs_done)
-        if info.deaths is not None:
-            self.progress.set("deaths", [float(d) for d in info.deaths])
+        deaths = info.extras.get("deaths")
+        if deaths is not None:
+            self.progress.set("deaths", [float(d) for d in deaths])
 
     def on_pause(self, trainer: Trainer) -> None:
         """Say where it waits."""

@@ -22,6 +22,7 @@ from corel_core.losses.objective import build_objective
 from corel_core.models import Autoencoder, build_model, evaluating, resolved_decoder
 from corel_core.store import ACTIVE, Run, RunError, RunStore
 from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
+from corel_core.training.death_stats import DeathStatistics
 
 CONDITIONAL_KINDS = ("cvae", "cvae_optimal")
 LATENT_CACHE_CAP = 20_000  # latents cached per run; analysis pages subsample further
@@ -190,7 +191,7 @@ def train_run(
             config.train,
             dataset.x,
             dataset.task,
-            callbacks=[RunRecorder(run), *callbacks],
+            callbacks=[DeathStatistics(), RunRecorder(run), *callbacks],
             control=control,
             device=device,
         )
@@ -248,7 +249,7 @@ def resume_run(
         config.train,
         dataset.x,
         dataset.task,
-        callbacks=[recorder, *callbacks],
+        callbacks=[DeathStatistics(), recorder, *callbacks],
         control=control,
         device=device,
         start_epoch=done,

@@ -38,11 +38,14 @@ class BatchInfo:
 
 @dataclass(frozen=True)
 class EpochInfo:
-    """One completed epoch: the history row and the last batch's death times (or None)."""
+    """One completed epoch: its history row and what callbacks added for listeners (extras).
+
+    ``extras["deaths"]`` holds the last batch's death times when `DeathStatistics` listens.
+    """
 
     epoch: int
     metrics: dict[str, float]
-    deaths: np.ndarray | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +73,9 @@ class Callback:
 
     def on_batch_end(self, trainer: Trainer, info: BatchInfo) -> None:
         """Called after every successful optimiser step."""
+
+    def on_epoch_row(self, trainer: Trainer, row: dict[str, float], extras: dict[str, Any]) -> None:
+        """Called before an epoch's row is recorded: add metrics to `row`, objects to `extras`."""
 
     def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
         """Called after every completed epoch (never for a partial or diverged one)."""
@@ -271,8 +277,6 @@ class Trainer:
         lr = float(self.optimizer.param_groups[0]["lr"])
         perm = torch.randperm(self.n, generator=gen)
         sums: dict[str, float] = {}
-        death_stats: list[tuple[float, float, float]] = []
-        last_deaths: np.ndarray | None = None
         for b in range(self.n_batches):
             self._wait_if_paused()
             if self.control.is_stopped:
@@ -281,26 +285,19 @@ class Trainer:
             xb = x[idx].to(self.device, non_blocking=True)
             tb = None if task is None else task[idx].to(self.device, non_blocking=True)
             terms = self._step(epoch, b, xb, tb)
-            deaths = getattr(self.objective, "last_deaths", None)
-            if isinstance(deaths, Tensor) and deaths.numel() > 0:
-                last_deaths = deaths.detach().float().cpu().reshape(-1).numpy().copy()
-                death_stats.append(
-                    (float(last_deaths.min()), float(last_deaths.mean()), float(last_deaths.max()))
-                )
             for key, value in terms.items():
                 sums[key] = sums.get(key, 0.0) + value
             self._emit("on_batch_end", BatchInfo(epoch, b, self.n_batches, terms))
         row: dict[str, float] = {"epoch": epoch}
         row.update({k: v / self.n_batches for k, v in sums.items()})
-        if death_stats:
-            stats = np.asarray(death_stats)
-            row["death_min"], row["death_mean"], row["death_max"] = map(float, stats.mean(axis=0))
+        extras: dict[str, Any] = {}
+        self._emit("on_epoch_row", row, extras)
         row["lr"] = lr
         row["seconds"] = time.perf_counter() - start
         self.scheduler.step()
         self.history.append(row)
         self._snapshot_state()
-        self._emit("on_epoch_end", EpochInfo(epoch, dict(row), last_deaths))
+        self._emit("on_epoch_end", EpochInfo(epoch, dict(row), extras))
         return row
 
     def _step(self, epoch: int, b: int, xb: Tensor, tb: Tensor | None) -> dict[str, float]:
