@@ -1,13 +1,11 @@
 """2-D/3-D views of latent codes: raw coordinates, PCA, UMAP or t-SNE, with size caps.
 
 Heavy methods subsample uniformly at random (seeded) above a cap and record which points they
-used; `cache_key` gives callers a stable name under which to store a projection on disk.
+used; `corel_core.store.cache` keeps projections of a run on disk.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -236,29 +234,4 @@ def project(
     )
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_canonical(v) for v in list(value)]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def cache_key(run_id: str, method: str, params: dict[str, Any], seed: int) -> str:
-    """Stable 16-hex-digit name for a projection: a SHA-256 of the canonical JSON of the inputs.
-
-    ``params`` should hold everything else passed to `project` (n_components, max_points, ...).
-    """
-    payload = {
-        "run_id": str(run_id),
-        "method": method,
-        "params": _canonical(params),
-        "seed": int(seed),
-    }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-__all__ = ["EmbeddingError", "Projection", "cache_key", "project"]
+__all__ = ["EmbeddingError", "Projection", "project"]

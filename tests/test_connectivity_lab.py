@@ -35,6 +35,7 @@ from corel_core.data import load_dataset
 from corel_core.density import DensityError
 from corel_core.models import build_model
 from corel_core.store import RunStore
+from corel_core.store.cache import RunCache
 from corel_core.studies.toy import load_toy_result, run_toy
 from corel_core.training.runner import load_trained_model, train_run
 
@@ -118,7 +119,7 @@ def test_official_protocol_draws_from_the_runs_training_images(tiny_run) -> None
     assert prov["scored"]["split"] == "eval" and prov["scored"]["images"] == 899
     assert prov["scored_in_training"] == 0 and prov["notes"] == []
     name = oneclass_module.cache_name("digits", "eval", n, 2, 0, 2, "official")
-    assert tiny_run.has_json(name) and name.startswith("oneclass-official-")
+    assert RunCache(tiny_run).get(name) is not None and name.startswith("oneclass-")
     cached = evaluate_one_class(tiny_run, "digits", n=n, runs=2, seed=0)  # from the run's cache
     np.testing.assert_array_equal(cached.auroc["count"], result.auroc["count"])
     assert cached.protocol == "official" and cached.provenance == result.provenance
@@ -138,7 +139,8 @@ def test_split_half_protocol_matches_an_independent_count(tiny_run) -> None:
     expected = roc_auc_score(data.y[test] == rare, scores)
     assert result.auroc["count"][rare, 0] == pytest.approx(expected, abs=1e-9)
     # cached under its own name, never served for the official protocol
-    assert tiny_run.has_json(oneclass_module.cache_name("digits", "eval", n, 2, 0, 2, "split-half"))
+    split_half = oneclass_module.cache_name("digits", "eval", n, 2, 0, 2, "split-half")
+    assert RunCache(tiny_run).get(split_half) is not None
     assert oneclass_module.cached_one_class(tiny_run, "digits", n, 2, 0, "eval") is None
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 
-from corel_core.embedding import EmbeddingError, cache_key, project
+from corel_core.embedding import EmbeddingError, project
 
 
 def two_blobs(n: int = 300, d: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -100,28 +99,6 @@ def test_size_and_parameter_errors() -> None:
     with pytest.raises(EmbeddingError, match="method"):
         project(np.zeros((20, 2)), "isomap")
     assert issubclass(EmbeddingError, ValueError)
-
-
-def test_cache_key_stable_and_sensitive() -> None:
-    params = {"n_components": 2, "n_neighbors": 15, "min_dist": 0.1}
-    key = cache_key("run-1", "umap", params, 0)
-    assert len(key) == 16 and int(key, 16) >= 0
-    reordered = {"min_dist": 0.1, "n_neighbors": np.int64(15), "n_components": 2}
-    assert cache_key("run-1", "umap", reordered, np.int64(0)) == key
-    assert cache_key("run-1", "umap", {**params, "n_neighbors": 30}, 0) != key
-    assert cache_key("run-1", "umap", params, 1) != key
-    assert cache_key("run-2", "umap", params, 0) != key
-    assert cache_key("run-1", "tsne", params, 0) != key
-    code = (
-        "from corel_core.embedding import cache_key;"
-        "p = {'n_components': 2, 'n_neighbors': 15, 'min_dist': 0.1};"
-        "print(cache_key('run-1', 'umap', p, 0))"
-    )
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
-    )
-    assert out.stdout.strip() == key
 
 
 def test_identical_codes_give_one_point_in_every_method() -> None:

@@ -1,7 +1,7 @@
 """Data shaping for the latent explorer: inputs behind a run's latents, cached projections and
 densities, decoded interpolations, prior samples and denoising examples.
 
-Everything expensive is cached in the run folder (``extra/``) under `embedding.cache_key`, so a
+Everything expensive is cached in the run folder (`corel_core.store.cache.RunCache`), so a
 projection is computed once per (run, method, parameters, seed) whichever page or tab asks.
 """
 
@@ -14,10 +14,12 @@ import numpy as np
 import torch
 
 from corel_core.data import load_dataset
-from corel_core.embedding import Projection, cache_key, project
+from corel_core.data.subsample import subsample_indices
+from corel_core.embedding import Projection, project
 from corel_core.losses import corrupt
 from corel_core.models import Autoencoder
 from corel_core.store import Run, RunError, RunStore, RunSummary
+from corel_core.store.cache import RunCache, cache_key
 from corel_core.training.runner import reconstruct
 
 KDE_FIT_CAP = 5_000  # KDE density colouring fits on at most this many codes (seeded subsample)
@@ -77,40 +79,36 @@ def cached_projection(
     seed: int = 0,
     **params: Any,
 ) -> Projection:
-    """`embedding.project` of the run's codes, loaded from the run folder when computed before."""
-    key = cache_key(run.id, method, {"n_components": n_components, **params}, seed)
-    name = f"proj-{key}"
-    if run.has_array(name) and run.has_json(name):
-        meta = run.load_json(name)
-        indices = run.load_array(f"{name}-idx") if meta["subsampled"] else None
+    """`embedding.project` of the run's codes, loaded from the run's cache when computed before."""
+    cache = RunCache(run)
+    key = cache_key("proj", method=method, n_components=n_components, seed=seed, params=params)
+    hit = cache.get(key)
+    if hit is not None:
+        meta, arrays = hit
         evr = meta["explained_variance_ratio"]
         return Projection(
-            coords=run.load_array(name),
+            coords=arrays["coords"],
             method=method,
             params=meta["params"],
             explained_variance_ratio=None if evr is None else np.asarray(evr),
             n_used=int(meta["n_used"]),
-            indices=indices,
+            indices=arrays.get("indices"),
             note=meta["note"],
             n_total=int(meta["n_total"]),
         )
     proj = project(z, method, n_components=n_components, seed=seed, **params)
+    arrays = {"coords": proj.coords}
     if proj.indices is not None:
-        run.save_array(f"{name}-idx", proj.indices)
-    run.save_array(name, proj.coords)
-    run.save_json(
-        name,
-        {
-            "params": proj.params,
-            "explained_variance_ratio": None
-            if proj.explained_variance_ratio is None
-            else [float(v) for v in proj.explained_variance_ratio],
-            "n_used": proj.n_used,
-            "n_total": proj.n_total,
-            "subsampled": proj.indices is not None,
-            "note": proj.note,
-        },
-    )
+        arrays["indices"] = proj.indices
+    evr = proj.explained_variance_ratio
+    meta = {
+        "params": proj.params,
+        "explained_variance_ratio": None if evr is None else [float(v) for v in evr],
+        "n_used": proj.n_used,
+        "n_total": proj.n_total,
+        "note": proj.note,
+    }
+    cache.put(key, meta, **arrays)
     return proj
 
 
@@ -121,19 +119,18 @@ def cached_kde_density(run: Run, z: np.ndarray, seed: int = 0) -> tuple[np.ndarr
     """
     from corel_core.density import GaussianKDE
 
-    key = cache_key(run.id, "kde", {"bandwidth": "scott", "cap": KDE_FIT_CAP, "n": len(z)}, seed)
-    name = f"kde-{key}"
     n = len(z)
     note = ""
-    fit = z
     if n > KDE_FIT_CAP:
-        rows = np.sort(np.random.default_rng(seed).choice(n, KDE_FIT_CAP, replace=False))
-        fit = z[rows]
         note = f"KDE fitted on a random {KDE_FIT_CAP:,} of {n:,} codes, evaluated on all."
-    if run.has_array(name):
-        return run.load_array(name), note
+    cache = RunCache(run)
+    key = cache_key("kde", bandwidth="scott", cap=KDE_FIT_CAP, n=n, seed=seed)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[1]["logp"], note
+    fit = z[subsample_indices(n, KDE_FIT_CAP, seed)]
     logp = GaussianKDE(bandwidth="scott").fit(fit).score_samples(z).astype(np.float32)
-    run.save_array(name, logp)
+    cache.put(key, {"n": n}, logp=logp)
     return logp, note
 
 

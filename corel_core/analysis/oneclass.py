@@ -28,6 +28,7 @@ from corel_core.config import DataConfig
 from corel_core.density import SCORERS, DensityError, OneClassResult, one_class_protocol
 from corel_core.density.oneclass import PAPER_N, NChoices, check_protocol, n_choices, split_half
 from corel_core.store import Run
+from corel_core.store.cache import RunCache, cache_key
 
 ENCODE_SHARE = 0.2  # share of the progress bar spent loading and encoding
 
@@ -49,8 +50,17 @@ def cache_name(
     epochs: int,
     protocol: str = "official",
 ) -> str:
-    """Name of the run-store JSON caching one evaluation (one per protocol and parameter set)."""
-    return f"oneclass-{protocol}-{eval_dataset}-{split}-n{n}-r{runs}-s{seed}-e{epochs}"
+    """Key of one evaluation in the run's cache (one per protocol and parameter set)."""
+    return cache_key(
+        "oneclass",
+        protocol=protocol,
+        eval_dataset=eval_dataset,
+        split=split,
+        n=n,
+        runs=runs,
+        seed=seed,
+        epochs=epochs,
+    )
 
 
 def reference_config(run: Run, eval_dataset: str, data_dir: str | None = None) -> DataConfig:
@@ -241,10 +251,10 @@ def cached_one_class(
     protocol: str = "official",
 ) -> OneClassResult | None:
     """The cached result for these parameters and the run's current epoch count, or None."""
-    name = cache_name(eval_dataset, split, n, runs, seed, len(run.metrics()), protocol)
-    if not run.has_json(name):
-        return None
-    return result_from_json(run.load_json(name))
+    hit = RunCache(run).get(
+        cache_name(eval_dataset, split, n, runs, seed, len(run.metrics()), protocol)
+    )
+    return None if hit is None else result_from_json(hit[0])
 
 
 def evaluate_one_class(
@@ -274,9 +284,10 @@ def evaluate_one_class(
     epochs = len(run.metrics())
     if epochs == 0:
         raise LabError(f"run {run.id} has no completed epoch, so there is no model to evaluate.")
-    name = cache_name(eval_dataset, split, n, runs, seed, epochs, protocol)
-    if use_cache and set(scorers) == set(SCORERS) and run.has_json(name):
-        return result_from_json(run.load_json(name))
+    cache, key = RunCache(run), cache_name(eval_dataset, split, n, runs, seed, epochs, protocol)
+    hit = cache.get(key) if use_cache and set(scorers) == set(SCORERS) else None
+    if hit is not None:
+        return result_from_json(hit[0])
     cfg = run.config
     data = load_protocol_data(run, eval_dataset, split, protocol, data_dir)
     model = load_trained_model(run)
@@ -310,7 +321,7 @@ def evaluate_one_class(
     result.protocol = protocol
     result.provenance = {**data.provenance, "notes": data.notes()}
     if set(scorers) == set(SCORERS):
-        run.save_json(name, result.to_json())
+        cache.put(key, result.to_json())
     return result
 
 
