@@ -121,3 +121,14 @@ def test_run_listing(tiny_run):
     store = RunStore(tiny_run.path.parent)
     store.create(RunConfig())  # no latents: not listed
     assert [s.id for s in explorer.runs_with_latents(store)] == [tiny_run.id]
+
+
+def test_decoding_and_encoding_leave_the_model_mode_as_it_was() -> None:
+    model = build_model(ModelConfig(kind="mlp", latent_dim=2, hidden=(8,)), (4,), n_tasks=1)
+    model.train()
+    explorer.decode(model, np.zeros((3, 2), dtype=np.float32))
+    encode_all(model, np.zeros((3, 4), dtype=np.float32), None)
+    assert model.training
+    model.eval()
+    explorer.decode(model, np.zeros((3, 2), dtype=np.float32))
+    assert not model.training

@@ -17,7 +17,7 @@ from corel_core.data import load_dataset
 from corel_core.data.subsample import subsample_indices
 from corel_core.embedding import Projection, project
 from corel_core.losses import corrupt
-from corel_core.models import Autoencoder
+from corel_core.models import Autoencoder, evaluating
 from corel_core.store import Run, RunError, RunStore, RunSummary
 from corel_core.store.cache import RunCache, cache_key
 from corel_core.training.runner import reconstruct
@@ -152,22 +152,17 @@ def color_values(
     raise ExplorerError(f"this run's latents cannot be coloured by {by!r}.")
 
 
-def _device_of(model: Autoencoder) -> torch.device:
-    return next(model.parameters()).device
-
-
 @torch.no_grad()
 def decode(model: Autoencoder, z: np.ndarray, task: np.ndarray | None = None) -> np.ndarray:
-    """Data-space outputs for codes `z` (n, latent_dim)."""
-    model.eval()
-    device = _device_of(model)
-    zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
-    if zt.ndim != 2 or zt.shape[1] != model.latent_dim:
-        raise ExplorerError(
-            f"codes must have shape (n, {model.latent_dim}), got {tuple(zt.shape)}."
-        )
-    tt = None if task is None else torch.as_tensor(np.asarray(task), device=device).long()
-    return model.decode(zt, tt).cpu().numpy()
+    """Data-space outputs for codes `z` (n, latent_dim); the model's mode is left as it was."""
+    with evaluating(model) as device:
+        zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
+        if zt.ndim != 2 or zt.shape[1] != model.latent_dim:
+            raise ExplorerError(
+                f"codes must have shape (n, {model.latent_dim}), got {tuple(zt.shape)}."
+            )
+        tt = None if task is None else torch.as_tensor(np.asarray(task), device=device).long()
+        return model.decode(zt, tt).cpu().numpy()
 
 
 def interpolate(

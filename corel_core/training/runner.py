@@ -86,9 +86,21 @@ def preview_indices(n: int, count: int = PREVIEW_COUNT, seed: int = 0) -> np.nda
 def encode_all(
     model: Autoencoder, x: np.ndarray, task: np.ndarray | None, batch_size: int = 512
 ) -> dict[str, np.ndarray]:
-    """Deterministic codes (and posterior parameters for VAEs) of every sample, on CPU."""
-    model.eval()
-    device = next(model.parameters()).device
+    """Deterministic codes (and posterior parameters for VAEs) of every sample, on CPU.
+
+    The model runs in eval mode and is left in the mode it was in.
+    """
+    with evaluating(model) as device:
+        return _encode_batches(model, x, task, batch_size, device)
+
+
+def _encode_batches(
+    model: Autoencoder,
+    x: np.ndarray,
+    task: np.ndarray | None,
+    batch_size: int,
+    device: torch.device,
+) -> dict[str, np.ndarray]:
     chunks: dict[str, list[np.ndarray]] = {"z": [], "mu": [], "logvar": [], "recon_error": []}
     for start in range(0, len(x), batch_size):
         xb = torch.as_tensor(x[start : start + batch_size], device=device)
