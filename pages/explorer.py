@@ -1,5 +1,6 @@
-"""Latent explorer: project a run's codes, colour them, click points to see their inputs and
-reconstructions, interpolate between two codes, sample a VAE's prior, export what you see.
+"""Latent explorer: project a run's codes, colour them, find and highlight labels, click points
+to see their inputs and reconstructions, interpolate between two chosen codes A and B, sample a
+VAE's prior, export what you see. The address reproduces the view (ui.explorer_parts).
 
 Streamlit reruns this file on every interaction; projections and KDE densities are cached in the
 run folder (so they are computed once per run and parameter set), the model and the reloaded
@@ -12,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from corel_core import plots
+from corel_core.analysis.catalog import run_label
 from corel_core.analysis.explorer import (
     ExplorerError,
     color_choices,
@@ -22,20 +24,23 @@ from corel_core.analysis.explorer import (
     runs_with_latents,
 )
 from corel_core.analysis.exports import figure_config, latents_to_csv, reproduce_snippet
+from corel_core.analysis.runs_table import unique_labels
+from corel_core.plots.latent import axis_titles
 from corel_core.store import RunStore
 from corel_core.training.runner import load_trained_model, reconstruct
 from pages._guard import through_app
 from ui.charts import selected_rows
+from ui.explorer_parts import (
+    METHODS,
+    endpoint_controls,
+    run_params,
+    sample_label,
+    view_params,
+)
 from ui.jobs import colors, projection
+from ui.pagestate import publish, restore
 
 through_app()
-
-METHODS = {
-    "raw": "raw coordinates",
-    "pca": "PCA",
-    "umap": "UMAP",
-    "tsne": "t-SNE",
-}
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -64,16 +69,18 @@ def parse_rows(text: str, n: int) -> list[int]:
     return rows
 
 
-def show_samples(inputs, model, rows: list[int], fig_config: dict) -> None:
+def show_samples(inputs, model, rows: list[int], names: list[str], fig_config: dict) -> None:
     """Inputs and reconstructions of the chosen latents rows (images, or point coordinates)."""
     x = inputs.x[rows]
     task = None if inputs.task is None else inputs.task[rows]
     recon = reconstruct(model, x, task)
     if inputs.kind == "image":
-        fig = plots.reconstruction_grid(x, recon, max_images=12, title="Selected samples")
+        fig = plots.reconstruction_grid(
+            x, recon, max_images=12, title="Selected samples", labels=names
+        )
         st.plotly_chart(fig, key="explorer.selected", config=fig_config)
     else:
-        table = {"row": rows}
+        table = {"sample": names}
         for j in range(x.shape[1]):
             table[f"x{j + 1}"] = x[:, j]
             table[f"x̂{j + 1}"] = recon[:, j]
@@ -90,36 +97,62 @@ if not summaries:
     )
     st.stop()
 
-names = {s.id: f"{s.name or s.id} · {s.model_kind} on {s.dataset}" for s in summaries}
+names = unique_labels({s.id: run_label(store.get(s.id)) for s in summaries})
+bound = run_params(names)
+ignored = restore(bound)  # a link (e.g. from a lesson) chooses the run on the first render
 run_id = st.selectbox("Run", list(names), format_func=names.get, key="explorer.run")
 run = store.get(run_id)
 config = run.config
 latents = run.load_latents()
 z = latents["z"]
 n, dim = z.shape
-st.caption(f"{n:,} cached codes of dimension {dim} · status **{run.status}**")
+st.caption(f"{n:,} cached codes of dimension {dim} · status **{run.status}** · id `{run.id}`")
+ys = latents.get("y")
+index = latents.get("index", np.arange(n))
+classes = None
+try:
+    classes = run.load_json("dataset").get("classes") or None
+except ValueError:
+    classes = None
+label_names = (
+    []
+    if ys is None
+    else [str(classes[v]) if classes and 0 <= v < len(classes) else str(v) for v in np.unique(ys)]
+)
+view = view_params(color_choices(latents), label_names, n)
+ignored += restore(view)
+bound += view
+for note in ignored:
+    st.warning(f"Part of the link was ignored: {note}")
 
 c1, c2, c3, c4 = st.columns(4)
 method = c1.selectbox("Projection", list(METHODS), format_func=METHODS.get, key="explorer.method")
 n_components = c2.radio("Dimensions", [2, 3], horizontal=True, key="explorer.dims")
 color_by = c3.selectbox("Colour by", color_choices(latents), key="explorer.color")
-seed = int(c4.number_input("Seed", value=0, min_value=0, step=1, key="explorer.seed"))
+seed = int(c4.number_input("Seed", min_value=0, step=1, key="explorer.seed"))
 params: dict = {}
 if method == "raw" and dim > n_components:
     dims = st.multiselect(
         "Code dimensions to show",
         list(range(dim)),
-        default=list(range(n_components)),
         max_selections=n_components,
         key="explorer.raw_dims",
     )
     params["dims"] = dims or list(range(n_components))
 elif method == "umap":
     u1, u2 = st.columns(2)
-    params["n_neighbors"] = u1.slider("n_neighbors", 2, 100, 15, key="explorer.nn")
-    params["min_dist"] = u2.slider("min_dist", 0.0, 1.0, 0.1, 0.05, key="explorer.md")
+    params["n_neighbors"] = u1.slider("n_neighbors", 2, 100, key="explorer.nn")
+    params["min_dist"] = u2.slider("min_dist", 0.0, 1.0, step=0.05, key="explorer.md")
 elif method == "tsne":
-    params["perplexity"] = float(st.slider("perplexity", 2, 100, 30, key="explorer.perp"))
+    params["perplexity"] = float(st.slider("perplexity", 2, 100, key="explorer.perp"))
+highlight = st.multiselect(
+    "Find and highlight labels",
+    label_names,
+    key="explorer.highlight",
+    placeholder="type a label, e.g. 3",
+    help="Points with these labels are drawn on top; the others are dimmed.",
+    disabled=not label_names,
+)
 
 fmt = st.sidebar.radio("Figure download format", ["png", "svg"], horizontal=True)
 fig_config = figure_config(fmt, filename=run.id)
@@ -140,29 +173,29 @@ notes = [proj.note, color_note]
 if proj.indices is None:
     notes.append(f"All {n:,} codes shown.")
 st.caption(" ".join(t for t in notes if t))
-if proj.explained_variance_ratio is not None:
-    evr = proj.explained_variance_ratio
+evr = proj.explained_variance_ratio
+if evr is not None:
     parts = ", ".join(f"PC{i + 1} {v:.1%}" for i, v in enumerate(evr))
     st.caption(f"Explained variance: {parts} (total {evr.sum():.1%}).")
 
-ys = latents.get("y")
-index = latents.get("index", np.arange(n))
-classes = None
-try:
-    classes = run.load_json("dataset").get("classes") or None
-except ValueError:
-    classes = None
 hover = [
     f"row {r} · sample {int(index[r])}" + ("" if ys is None else f" · label {int(ys[r])}")
     for r in rows
 ]
+mask = None
+if highlight and ys is not None:
+    wanted = [i for i, name in enumerate(np.unique(ys)) if label_names[i] in highlight]
+    mask = np.isin(ys[rows], np.unique(ys)[wanted])
+    st.caption(f"{int(mask.sum()):,} of {len(rows):,} shown points carry the highlighted labels.")
 fig = plots.latent_scatter(
     proj.coords,
     color=None if values is None else values[rows],
     color_name=color_name,
     hover_text=hover,
-    title=f"{METHODS[method]} of {run.name or run.id}",
+    title=f"{METHODS[method]} of {names[run_id]}",
     class_names=classes,
+    axis_names=axis_titles(method, n_components, evr, params.get("dims")),
+    highlight=mask,
 )
 event = st.plotly_chart(
     fig,
@@ -176,8 +209,8 @@ typed = st.text_input(
     "…or type latents rows",
     key="explorer.rows",
     placeholder="e.g. 3, 17",
-    help="Click points (shift-click or lasso for several) or type row numbers; the first two "
-    "chosen are interpolated.",
+    help="Click points (shift-click or lasso for several) or type row numbers to see their "
+    "inputs and reconstructions; make two of them the endpoints A and B below.",
 )
 try:
     picked += [r for r in parse_rows(typed, n) if r not in picked]
@@ -196,18 +229,25 @@ if model is not None and inputs is not None:
     if not picked:
         st.caption("Click points in the scatter (or type rows) to see inputs and reconstructions.")
     else:
-        show_samples(inputs, model, picked[:12], fig_config)
+        shown = picked[:12]
+        show_samples(
+            inputs, model, shown, [sample_label(r, ys, classes) for r in shown], fig_config
+        )
 
     st.subheader("Latent interpolation")
-    if len(picked) < 2:
-        st.caption("Choose two points to decode the straight line between their codes.")
+    a, b = endpoint_controls(picked, n)
+    steps = st.slider("Steps", 3, 16, key="explorer.steps")
+    if a is None or b is None:
+        st.caption("Choose endpoints A and B to decode the straight line between their codes.")
     else:
-        a, b = picked[0], picked[1]
-        steps = st.slider("Steps", 3, 16, 8, key="explorer.steps")
         task = None if inputs.task is None else int(inputs.task[a])
         path = interpolate(model, z[a], z[b], steps, task=task)
         if inputs.kind == "image":
-            strip = plots.interpolation_strip(path, title=f"From row {a} to row {b}")
+            ends = (
+                f"A: {sample_label(a, ys, classes)}",
+                f"B: {sample_label(b, ys, classes)}",
+            )
+            strip = plots.interpolation_strip(path, title="From A to B", ends=ends)
             st.plotly_chart(strip, key="explorer.interp", config=fig_config)
         else:
             t = np.linspace(0.0, 1.0, steps)
@@ -245,6 +285,7 @@ if model is not None and inputs is not None:
             )
             st.plotly_chart(grid, key="explorer.denoise", config=fig_config)
 
+publish(bound)  # the address bar reproduces this view: copy it to share it
 st.subheader("Export")
 e1, e2, e3 = st.columns(3)
 e1.download_button("Latents CSV", latents_to_csv(run), f"{run.id}-latents.csv", "text/csv")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from corel_core import plots
+from corel_core.analysis.latents import project_2d
 from corel_core.analysis.pca_compare import ComparisonError, linear_ae_vs_pca
 from corel_core.config import DataConfig
 from corel_core.data import load_dataset
@@ -133,10 +134,22 @@ def card(name: str) -> None:
             metrics[1].metric("Final total loss", f"{result.final['total']:.4g}")
         if result.kind == "image":
             draw_preview({"original": result.original, "recon": result.recon}, f"lessons.{name}")
-        elif result.z is not None and result.z.shape[1] in (2, 3):
-            fig = plots.latent_scatter(result.z, color=result.y, color_name="label")
+        if result.z is not None:  # every lesson shows its latent space (PCA beyond 3 dims)
+            z, axes = result.z, None
+            if z.shape[1] not in (2, 3):
+                z, axes = project_2d(z)
+            title = "Latent codes" + ("" if axes is None else f" (PCA of {result.z.shape[1]} dims)")
+            fig = plots.latent_scatter(
+                z, color=result.y, color_name="label", axis_names=axes, title=title
+            )
             st.plotly_chart(fig, key=f"lessons.latent.{name}", config=FIGURE_CONFIG)
-        st.caption(f"Run `{run.id}` ({result.status}); open it in the Latent explorer.")
+        st.caption(f"Run `{run.id}` ({result.status}).")
+        st.page_link(
+            "pages/explorer.py",
+            label="Open this run in the Latent explorer",
+            icon=":material/explore:",
+            query_params={"run": run.id},
+        )
 
 
 st.title("Lessons")

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
+from corel_core.analysis.latents import project_2d
 from corel_core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.data.subsample import subsample_indices
 from corel_core.store import RunStore
 from corel_core.training.launch import train_job
-from corel_core.training.live_codes import project_2d
 
 
 def test_pca_view_matches_scikit_learn_up_to_sign() -> None:

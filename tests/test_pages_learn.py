@@ -19,7 +19,9 @@ TINY = {"data": {"limit": 200}, "train": {"epochs": 1, "device": "cpu"}}
 
 
 def _app(page: str) -> AppTest:
-    at = AppTest.from_file(str(PAGES / page), default_timeout=60)
+    """The page opened through app.py's navigation (its page links need the page list)."""
+    at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=60).run()
+    at.switch_page(f"pages/{page}")
     return at.run()
 
 
@@ -72,7 +74,17 @@ def test_explorer_on_a_denoising_vae_and_a_points_run(runs_dir):
     assert any("All 200 codes shown" in c.value for c in at.caption)
     at.text_input(key="explorer.rows").set_value("0, 5").run()
     assert not at.exception
-    assert _charts(at) == 5  # + selected samples grid + interpolation strip
+    assert _charts(at) == 4  # + selected samples grid; no interpolation before A and B are set
+    at.button(key="explorer.set_a").click().run()
+    at.button(key="explorer.set_b").click().run()
+    assert (at.number_input(key="explorer.a").value, at.number_input(key="explorer.b").value) == (
+        0,
+        5,
+    )
+    assert _charts(at) == 5  # + interpolation strip from A to B
+    assert at.query_params["a"] == "0" and at.query_params["b"] == "5"  # the link keeps them
+    at.button(key="explorer.clear").click().run()
+    assert at.number_input(key="explorer.a").value is None and _charts(at) == 4
     at.selectbox(key="explorer.method").set_value("pca").run()
     assert any("Explained variance" in c.value for c in at.caption)
     cached = sorted(p.name for p in (RunStore().get(vae_id).path / "extra").glob("proj-*.json"))
@@ -81,6 +93,8 @@ def test_explorer_on_a_denoising_vae_and_a_points_run(runs_dir):
     at.selectbox(key="explorer.run").set_value(moons_id).run()
     assert not at.exception
     at.text_input(key="explorer.rows").set_value("1, 2").run()
+    at.number_input(key="explorer.a").set_value(1)
+    at.number_input(key="explorer.b").set_value(2).run()
     assert not at.exception
     assert len(at.dataframe) == 2  # coordinates of the chosen points and of the interpolation
     assert "train_run(CONFIG" in at.get("code")[0].value

@@ -137,3 +137,16 @@ def test_reconstruction_scatter_joins_each_pair_and_drops_nan():
     json.loads(fig.to_json())
     with pytest.raises(PlotInputError):
         reconstruction_scatter(a, b[:4])
+
+
+def test_reconstruction_grid_and_strip_carry_labels():
+    a = RNG.random((3, 1, 4, 4))
+    fig = reconstruction_grid(a, a, labels=["row 3 · 7", "row 5 · 1", "row 9 · 0"])
+    texts = [ann.text for ann in fig.layout.annotations]
+    assert texts[:3] == ["row 3 · 7", "row 5 · 1", "row 9 · 0"]
+    with pytest.raises(PlotInputError, match="labels"):
+        reconstruction_grid(a, a, labels=["one"])
+    strip = interpolation_strip(RNG.random((4, 1, 4, 4)), ends=("A: row 3", "B: row 9"))
+    texts = [ann.text for ann in strip.layout.annotations]
+    assert texts[0] == "A: row 3<br>t=0" and texts[-1] == "B: row 9<br>t=1"
+    assert texts[1] == "t=0.33"

@@ -46,3 +46,28 @@ def subsample(n: int, size: int, seed: int = 0) -> np.ndarray:
     if size >= n:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def project_2d(z: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(n, d) codes → (n, 2) coordinates and axis names.
+
+    d = 1: the code against zeros; d = 2: the codes as they are ("z₁", "z₂"); d > 2: the first
+    two principal components of the centred codes, named with their share of the variance
+    ("PC1 (43 %)"), each component's sign chosen so its largest loading is positive.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 2 or len(z) == 0:
+        raise ValueError(f"codes must be a non-empty (n, d) array, not shape {z.shape}.")
+    if z.shape[1] == 1:
+        return np.column_stack([z[:, 0], np.zeros(len(z))]), ["z₁", ""]
+    if z.shape[1] == 2:
+        return z.copy(), ["z₁", "z₂"]
+    centred = z - z.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    vt = vt[:2]
+    signs = np.sign(vt[np.arange(2), np.argmax(np.abs(vt), axis=1)])
+    vt = vt * np.where(signs == 0, 1.0, signs)[:, None]
+    total = float((s**2).sum())
+    shares = (s[:2] ** 2) / total if total > 0 else np.zeros(2)
+    names = [f"PC{i + 1} ({shares[i]:.0%})".replace("%", " %") for i in range(2)]
+    return centred @ vt.T, names

@@ -125,9 +125,16 @@ def image_grid(
 
 
 def reconstruction_grid(
-    originals: object, reconstructions: object, max_images: int = 10, title: str = "Reconstructions"
+    originals: object,
+    reconstructions: object,
+    max_images: int = 10,
+    title: str = "Reconstructions",
+    labels: Sequence[str] | None = None,
 ) -> go.Figure:
-    """Two rows, "input" above "reconstruction", for the first `max_images` pairs."""
+    """Two rows, "input" above "reconstruction", for the first `max_images` pairs.
+
+    `labels` (one per pair, e.g. "row 17 · 3") title the inputs' column heads.
+    """
     a = to_rgb_uint8(originals, "originals")
     b = to_rgb_uint8(reconstructions, "reconstructions")
     if a.shape != b.shape:
@@ -136,15 +143,32 @@ def reconstruction_grid(
             f"{b.shape[:3]}."
         )
     k = min(max_images, a.shape[0])
+    if labels is not None and len(labels) < k:
+        raise PlotInputError(f"labels has {len(labels)} entries for {k} images.")
     both = np.concatenate([a[:k], b[:k]]).transpose(0, 3, 1, 2) / 255.0
-    return image_grid(both, cols=k, rows_labels=["input", "reconstruction"], title=title)
+    titles = None if labels is None else [str(t) for t in labels[:k]] + [""] * k
+    return image_grid(
+        both, titles=titles, cols=k, rows_labels=["input", "reconstruction"], title=title
+    )
 
 
-def interpolation_strip(images: object, title: str = "Latent interpolation") -> go.Figure:
-    """One row of decoded images along a latent path, titled with the mixing weight t ∈ [0, 1]."""
+def interpolation_strip(
+    images: object,
+    title: str = "Latent interpolation",
+    ends: tuple[str, str] | None = None,
+) -> go.Figure:
+    """One row of decoded images along a latent path, titled with the mixing weight t ∈ [0, 1].
+
+    `ends` names the two endpoints (e.g. ("A: row 3 · 7", "B: row 17 · 1")) on the first and
+    last image.
+    """
     n = to_rgb_uint8(images).shape[0]
     t = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
-    return image_grid(images, titles=[f"t={v:.2f}" for v in t], cols=n, title=title)
+    titles = [f"t={v:.2f}" for v in t]
+    if ends is not None:
+        titles[0] = f"{ends[0]}<br>t=0"
+        titles[-1] = f"{ends[1]}<br>t=1"
+    return image_grid(images, titles=titles, cols=n, title=title)
 
 
 def reconstruction_scatter(

@@ -49,7 +49,7 @@ def axis_titles(
     raw view shows (default 0, 1, …).
     """
     if method == "pca":
-        shares = list(explained or [])
+        shares = [] if explained is None else [float(v) for v in explained]
         return [
             f"PC{i + 1}" + (f" ({shares[i]:.0%})".replace("%", " %") if i < len(shares) else "")
             for i in range(n)
