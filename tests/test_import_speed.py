@@ -8,11 +8,15 @@ Importing torch, scikit-learn, scipy.stats or pandas takes seconds on a busy 2-c
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HEAVY = ("torch", "sklearn", "scipy", "pandas", "ray", "umap", "numba")
+PAGE_HEAVY = tuple(m for m in HEAVY if m != "pandas")  # app.py imports pandas on purpose
 
 PROBE = """
 import io, json, sys
@@ -58,4 +62,35 @@ def test_lessons_imports_no_heavy_library() -> None:
     result = _run_cli("lessons")
     assert result["code"] == 0
     assert [line.split()[0] for line in result["out"].splitlines()] == list(PRESETS)
+    assert result["heavy"] == []
+
+
+PAGE_PROBE = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.run()
+at.switch_page({page!r}).run()
+heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+print(json.dumps({{"errors": [str(e.value) for e in at.exception], "heavy": heavy}}))
+"""
+
+
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/runs.py", "pages/home.py"])
+def test_pages_render_without_torch_in_the_server(page: str, tmp_path: Path) -> None:
+    """Training runs in worker processes; the server renders these pages without torch & co."""
+    repo = Path(__file__).resolve().parents[1]
+    probe = PAGE_PROBE.format(app=str(repo / "app.py"), page=page, heavy=PAGE_HEAVY)
+    env = {**os.environ, "COREL_RUNS_DIR": str(tmp_path / "runs")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=repo,
+        env=env,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["errors"] == []
     assert result["heavy"] == []

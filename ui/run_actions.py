@@ -13,9 +13,8 @@ from typing import Any
 import streamlit as st
 
 from corel_core.jobs import JobError
-from corel_core.store import Run, RunError, RunStore
+from corel_core.store import RESUMABLE, Run, RunError, RunStore
 from corel_core.training.launch import submit_resume
-from corel_core.training.runner import RESUMABLE
 from ui.jobs import run_owner
 from ui.session import may_control, owner_id
 

@@ -16,7 +16,7 @@ import streamlit as st
 from corel_core import plots
 from corel_core.config import RunConfig
 from corel_core.jobs import ACTIVE, Job, JobError, default_pool
-from corel_core.store import RunError, RunStore
+from corel_core.store import RESUMABLE, RunError, RunStore
 from corel_core.training.launch import (
     preview_of,
     resume_job,
@@ -24,7 +24,6 @@ from corel_core.training.launch import (
     submit_training,
     train_job,
 )
-from corel_core.training.runner import RESUMABLE
 from ui.jobs import failure_text, job_buttons
 from ui.live_scatter import draw_codes
 from ui.session import may_control, owner_id

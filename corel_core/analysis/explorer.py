@@ -8,19 +8,18 @@ projection is computed once per (run, method, parameters, seed) whichever page o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from corel_core.data import load_dataset
 from corel_core.data.subsample import subsample_indices
 from corel_core.embedding import Projection, project
-from corel_core.losses import corrupt
-from corel_core.models import Autoencoder, evaluating
 from corel_core.store import Run, RunError, RunStore, RunSummary
 from corel_core.store.cache import RunCache, cache_key
-from corel_core.training.runner import reconstruct
+
+if TYPE_CHECKING:  # torch loads only where a model decodes: the pages import this module cheaply
+    from corel_core.models import Autoencoder
 
 KDE_FIT_CAP = 5_000  # KDE density colouring fits on at most this many codes (seeded subsample)
 COLOR_CHOICES = ("label", "task", "KDE density", "reconstruction error", "none")
@@ -152,10 +151,13 @@ def color_values(
     raise ExplorerError(f"this run's latents cannot be coloured by {by!r}.")
 
 
-@torch.no_grad()
 def decode(model: Autoencoder, z: np.ndarray, task: np.ndarray | None = None) -> np.ndarray:
     """Data-space outputs for codes `z` (n, latent_dim); the model's mode is left as it was."""
-    with evaluating(model) as device:
+    import torch
+
+    from corel_core.models import evaluating
+
+    with torch.no_grad(), evaluating(model) as device:
         zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
         if zt.ndim != 2 or zt.shape[1] != model.latent_dim:
             raise ExplorerError(
@@ -207,6 +209,11 @@ def denoise_examples(
     """(corrupted inputs, reconstructions of them): the denoising AE's before/after."""
     if noise == "none":
         raise ExplorerError("this run was not trained with input noise.")
+    import torch
+
+    from corel_core.losses import corrupt
+    from corel_core.training.runner import reconstruct
+
     xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
     gen = torch.Generator().manual_seed(seed)
     noisy = corrupt(xt, noise, factor, generator=gen, clip=xt.dim() > 2).numpy()

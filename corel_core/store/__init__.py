@@ -6,11 +6,20 @@ files (atomic writes, JSON cleaning, process liveness), ids (folder ids shared b
 
 from __future__ import annotations
 
-from corel_core.store.run import ACTIVE, STATUSES, Run, RunError, RunSummary, validate_run_id
+from corel_core.store.run import (
+    ACTIVE,
+    RESUMABLE,
+    STATUSES,
+    Run,
+    RunError,
+    RunSummary,
+    validate_run_id,
+)
 from corel_core.store.runs import RunStore, default_runs_dir
 
 __all__ = [
     "ACTIVE",
+    "RESUMABLE",
     "STATUSES",
     "Run",
     "RunError",

@@ -47,6 +47,7 @@ STATUSES = (
     "interrupted",
 )
 ACTIVE = ("running", "paused")
+RESUMABLE = ("interrupted", "stopped", "failed", "created")  # statuses training can continue from
 STALE_SECONDS = 300.0  # a run owned by another host with no heartbeat this long is interrupted
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")

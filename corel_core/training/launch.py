@@ -15,94 +15,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corel_core.config import RunConfig
-from corel_core.data import Dataset
 from corel_core.jobs import Job, JobPool, default_pool
-from corel_core.models import Autoencoder
-from corel_core.store import Run, RunStore
-from corel_core.training.live_codes import CodesCallback
-from corel_core.training.runner import preview_indices, reconstruct, resume_run, train_run
-from corel_core.training.trainer import BatchInfo, Callback, EpochInfo, TrainResult
+from corel_core.store import RunStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch-side modules load in the worker only: the web server stays light
+    from corel_core.data import Dataset
     from corel_core.jobs import JobControl, ProgressWriter
-    from corel_core.training.trainer import Trainer
+    from corel_core.models import Autoencoder
+    from corel_core.store import Run
+    from corel_core.training.trainer import TrainResult
 
 TRAIN_PREFIX = "train "  # job keys: "train <run id>" once the run exists
-
-
-class ProgressCallback(Callback):
-    """Trainer callback that reports batches and epochs through a job's progress writer."""
-
-    def __init__(self, progress: ProgressWriter) -> None:
-        self.progress = progress
-        self.epochs_done = 0
-
-    def on_train_start(self, trainer: Trainer) -> None:
-        """Announce epochs and batches per epoch (a resumed run starts at its saved epochs)."""
-        self.epochs_done = trainer.start_epoch
-        self.progress.set_total(trainer.train.epochs)
-        self.progress.set("epochs", trainer.train.epochs)
-        self.progress.set("n_batches", trainer.n_batches)
-        self.progress.set_message(f"training on {trainer.device}.")
-
-    def on_batch_end(self, trainer: Trainer, info: BatchInfo) -> None:
-        """The latest batch (0-based epoch and batch indices) and its loss terms."""
-        self.progress.set("epoch", info.epoch)
-        self.progress.set("batch", info.batch)
-        self.progress.set("terms", dict(info.terms))
-
-    def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-        """One history row per completed epoch, and that epoch's last death times."""
-        self.epochs_done += 1
-        self.progress.append("history", dict(info.metrics))
-        self.progress.set("epochs_done", self.epochs_done)
-        self.progress.set_done(self.epochs_done)
-        deaths = info.extras.get("deaths")
-        if deaths is not None:
-            self.progress.set("deaths", [float(d) for d in deaths])
-
-    def on_pause(self, trainer: Trainer) -> None:
-        """Say where it waits."""
-        self.progress.set_message(f"paused during epoch {trainer.epoch + 1}.")
-
-    def on_resume(self, trainer: Trainer) -> None:
-        """Say it trains again."""
-        self.progress.set_message(f"training on {trainer.device}.")
-
-
-class PreviewCallback(Callback):
-    """Reports reconstructions of fixed samples at the start and after each epoch."""
-
-    def __init__(self, progress: ProgressWriter) -> None:
-        self.progress = progress
-        self.x: np.ndarray | None = None
-        self.task: np.ndarray | None = None
-        self.model: Autoencoder | None = None
-
-    def bind(self, dataset: Dataset, model: Autoencoder, seed: int) -> None:
-        """Choose the fixed samples once the data is loaded."""
-        index = preview_indices(len(dataset.x), seed=seed)
-        self.x = dataset.x[index]
-        self.task = None if dataset.task is None else dataset.task[index]
-        self.model = model
-
-    def _publish(self) -> None:
-        if self.model is None or self.x is None:
-            return
-        recon = reconstruct(self.model, self.x, self.task)
-        self.progress.set("preview", {"original": self.x, "recon": recon})
-
-    def on_train_start(self, trainer: Trainer) -> None:
-        self._publish()
-
-    def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-        self._publish()
 
 
 def train_job(
     control: JobControl, progress: ProgressWriter, config: RunConfig, root: str, owner: str | None
 ) -> TrainResult:
     """Job body (in a worker): train `config` into the store at `root`, labelled with `owner`."""
+    from corel_core.training.job_callbacks import PreviewCallback, ProgressCallback
+    from corel_core.training.live_codes import CodesCallback
+    from corel_core.training.runner import train_run
+
     progress.set_message("loading data…")
     progress.set("config", config.to_dict())
     preview = PreviewCallback(progress)
@@ -129,6 +62,9 @@ def resume_job(
     control: JobControl, progress: ProgressWriter, run_id: str, root: str
 ) -> TrainResult:
     """Job body (in a worker): continue an interrupted, stopped or failed run in its folder."""
+    from corel_core.training.job_callbacks import ProgressCallback
+    from corel_core.training.runner import resume_run
+
     run = RunStore(root).get(run_id)
     progress.set("run_id", run.id)
     progress.set("config", run.config.to_dict())

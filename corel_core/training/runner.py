@@ -20,7 +20,7 @@ from corel_core.data.ranges import in_unit_interval
 from corel_core.data.subsample import subsample_indices
 from corel_core.losses.objective import build_objective
 from corel_core.models import Autoencoder, build_model, evaluating, resolved_decoder
-from corel_core.store import ACTIVE, Run, RunError, RunStore
+from corel_core.store import ACTIVE, RESUMABLE, Run, RunError, RunStore
 from corel_core.training import RunRecorder, Trainer, TrainingControl, TrainResult, pick_device
 from corel_core.training.death_stats import DeathStatistics
 
@@ -211,9 +211,6 @@ def train_run(
         run.set_status("failed", str(exc))
         raise
     return _fit(trainer, run, model, dataset, config.train.seed)
-
-
-RESUMABLE = ("interrupted", "stopped", "failed", "created")
 
 
 def resume_run(
