@@ -70,7 +70,7 @@ def compare_curves(store: RunStore, rows: Sequence[Mapping[str, Any]]) -> None:
         key="runs.compare_ids",
         help="Loss curves of the chosen runs; each loss term on its own panel by default.",
     )
-    layout, log_axis, raw, smooth = st.columns([2, 1, 1, 2])
+    layout, toggles, smooth = st.columns([2, 2, 2])  # toggles stacked: labels fit at 1024 px
     panels = (
         layout.segmented_control(
             "Layout",
@@ -80,8 +80,8 @@ def compare_curves(store: RunStore, rows: Sequence[Mapping[str, Any]]) -> None:
         )
         != "One axis"
     )
-    log_y = log_axis.toggle("Log axis", key="runs.log", help="Values ≤ 0 are left out.")
-    raw_terms = raw.toggle(
+    log_y = toggles.toggle("Log axis", key="runs.log", help="Values ≤ 0 are left out.")
+    raw_terms = toggles.toggle(
         "Raw terms",
         key="runs.raw",
         help="Divide each term by its weight (λ, β, reconstruction weight) so runs trained "

@@ -47,7 +47,8 @@ def finite_value(record: Mapping[str, object], key: str) -> float | None:
 
 
 def default_terms(histories: Mapping[str, Sequence[Mapping[str, object]]]) -> list[str]:
-    """Loss terms present in any record, "total" first, bookkeeping and death stats left out."""
+    """Loss terms present in any record in TERM_NAMES order (total, reconstruction, connectivity,
+    …; others after, as first seen); bookkeeping and death statistics left out."""
     seen: list[str] = []
     for history in histories.values():
         for record in history:
@@ -56,7 +57,8 @@ def default_terms(histories: Mapping[str, Sequence[Mapping[str, object]]]) -> li
                 skip = key in NON_TERMS or key.startswith("death_") or isinstance(v, bool)
                 if numeric and not skip and key not in seen:
                     seen.append(key)
-    return sorted(seen, key=lambda k: (k != "total", seen.index(k)))
+    order = list(TERM_NAMES)  # total, reconstruction, connectivity, …; unknown terms after
+    return sorted(seen, key=lambda k: (order.index(k) if k in order else len(order), seen.index(k)))
 
 
 def ema(values: Sequence[float | None], weight: float) -> list[float | None]:

@@ -226,7 +226,7 @@ def death_histogram(deaths: object, eta: float, bins: int = 30) -> go.Figure:
     add_eta_vline(fig, eta)
     style(
         fig,
-        f"Death times: {d.size} bars, {below:.0%} below η",
+        f"{below:.0%} of {d.size} deaths below η".replace("%", " %"),
         x_title="death time (distance)",
         y_title="count",
         legend=False,

@@ -29,7 +29,7 @@ def death_stats_figure(history: Sequence[Mapping[str, object]], eta: float) -> g
 
     Reads keys death_min / death_mean / death_max; shows whether batches approach the scale η.
     """
-    title = "Death times of latent batches"
+    title = "Death times per epoch"  # short: it often sits in a narrow column
     rows = [r for r in history if _value(r, "death_mean") is not None]
     if not history:
         return empty_figure(WAITING_EPOCH, title)
