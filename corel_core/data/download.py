@@ -152,6 +152,7 @@ def download_file(
     if not url.startswith(_SCHEMES):
         raise DownloadError(f"refusing to download from {url!r}: only http(s) and file URLs.")
     dest = Path(dest)
+    created = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
@@ -184,6 +185,12 @@ def download_file(
         raise DownloadError(f"could not download {url}: {reason}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+        if not dest.exists():  # a failed attempt leaves no empty folders behind
+            for folder in created:  # deepest first; stops at one that holds anything
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
     return dest
 
 
