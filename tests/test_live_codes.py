@@ -10,7 +10,7 @@ import pytest
 from sklearn.decomposition import PCA
 
 from corel_core.analysis.latents import project_2d
-from corel_core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
 from corel_core.data.subsample import subsample_indices
 from corel_core.store import RunStore
 from corel_core.training.launch import train_job
@@ -59,7 +59,8 @@ class Recorder:
 
     def set_done(self, done: float) -> None: ...
 
-    def set_message(self, message: str) -> None: ...
+    def set_message(self, message: str) -> None:
+        self.sets.append(("message", message))
 
 
 def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_path: Path) -> None:
@@ -83,3 +84,21 @@ def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_pat
     np.testing.assert_allclose(last["coords"], saved, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(last["labels"], latents["y"][[where[int(i)] for i in rows]])
     assert not np.allclose(views[0]["coords"], last["coords"])  # it moved while training
+
+
+def test_a_lambda_run_says_it_loads_the_kernels_before_training(tmp_path: Path) -> None:
+    config = RunConfig(
+        data=DataConfig(name="moons", limit=100),
+        model=ModelConfig(kind="mlp", latent_dim=2, hidden=(8,), decoder="gaussian"),
+        loss=LossConfig(lambda_conn=1.0),
+        train=TrainConfig(epochs=1, batch_size=50, device="cpu"),
+    )
+    progress = Recorder()
+    train_job(None, progress, config, str(tmp_path / "runs"), None)
+    messages = [v for k, v in progress.sets if k == "message"]
+    kernels = next(i for i, m in enumerate(messages) if "connectivity-loss kernels" in m)
+    assert "compiled once" in messages[kernels]
+    assert messages[kernels + 1].startswith("training on")
+    plain = Recorder()
+    train_job(None, plain, config.replace(loss={"lambda_conn": 0.0}), str(tmp_path / "r2"), None)
+    assert not any("kernels" in v for k, v in plain.sets if k == "message")

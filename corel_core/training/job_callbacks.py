@@ -31,6 +31,15 @@ class ProgressCallback(Callback):
         self.progress.set_total(trainer.train.epochs)
         self.progress.set("epochs", trainer.train.epochs)
         self.progress.set("n_batches", trainer.n_batches)
+        lam = getattr(getattr(trainer.objective, "loss", None), "lambda_conn", 0.0)
+        if lam:  # say what the first λ > 0 batch waits for, instead of sitting at epoch 0
+            self.progress.set_message(
+                "loading the connectivity-loss kernels (compiled once and kept on disk; the "
+                "first time without `make setup` this takes about a minute)…"
+            )
+            from corel_core.analysis.warmup import warm_up
+
+            warm_up(("connectivity",), report=lambda line: None)
         self.progress.set_message(f"training on {trainer.device}.")
 
     def on_batch_end(self, trainer: Trainer, info: BatchInfo) -> None:
