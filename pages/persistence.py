@@ -20,6 +20,7 @@ from corel_core.studies.toy import SNAPSHOT_EPOCHS, load_toy_result, run_toy, to
 from pages._guard import through_app
 from ui.jobs import compute, compute_quietly
 from ui.pagestate import Param, publish, restore
+from ui.tables import show_table
 
 through_app()
 
@@ -135,7 +136,7 @@ def show_toy(store: RunStore) -> None:
                 ),
             }
         )
-    st.dataframe(rows, hide_index=True)
+    show_table(rows, {"when": "When", "mean": "Mean death"})
     left, right = st.columns(2)
     left.plotly_chart(plots.death_stats_figure(toy.history, toy.eta), key="persistence.toy_deaths")
     right.plotly_chart(
@@ -184,10 +185,10 @@ def show_run(
         plots.persistence_diagram(views.large, views.eta, title=f"N = {views.n_large}"),
         key=f"persistence.dgm_l.{run_id}",
     )
-    st.dataframe(views.death_summary(), hide_index=True)
+    show_table(views.death_summary(), {"mean": "Mean death"})
     st.markdown("**Densification**: nearest-neighbour distances as more codes are embedded.")
     st.plotly_chart(plots.nn_distance_figure(dens.nn, dens.eta), key=f"persistence.nn.{run_id}")
-    st.dataframe(dens.table(), hide_index=True)
+    show_table(dens.table(), {"median": "Median NN distance", "mean": "Mean NN distance"})
 
 
 def main() -> None:
