@@ -43,13 +43,13 @@ from ui.pagestate import publish, restore
 through_app()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner="Loading the trained model (once per run)…")
 def model_of(root: str, run_id: str):
     """The trained model of a run, loaded once per process."""
     return load_trained_model(RunStore(root).get(run_id))
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading the run's data…")
+@st.cache_resource(max_entries=4, show_spinner="Loading the run's data (once per run)…")
 def inputs_of(root: str, run_id: str):
     """The inputs behind the run's cached latents, loaded once per process."""
     return load_images_for_run(RunStore(root).get(run_id))
@@ -159,7 +159,9 @@ fig_config = figure_config(fmt, filename=run.id)
 st.sidebar.caption("Download any figure with the camera button of its toolbar.")
 
 try:
-    with st.spinner(f"Computing the {METHODS[method]} projection (cached afterwards)…"):
+    with st.spinner(
+        f"Computing the {METHODS[method]} projection (once per run and settings, then cached)…"
+    ):
         # UMAP, t-SNE and the KDE colouring run in a worker process (ui.jobs): a crash in their
         # native code ends that job, not the server
         proj = projection(run, z, method, n_components=n_components, seed=seed, **params)

@@ -30,7 +30,9 @@ from ui.pagestate import Param, publish, restore
 through_app()
 
 
-@st.cache_data(show_spinner="Estimating densities…", max_entries=16)
+@st.cache_data(
+    show_spinner="Estimating densities (once per run and settings, then cached)…", max_entries=16
+)
 def cached_kde(root: str, run_id: str, epochs: int, max_points: int, seed: int) -> KDEViews:
     """kde_views of a run (cross-validation in a worker), cached per run, epochs and parameters."""
     run = RunStore(root).get(run_id)
@@ -110,7 +112,7 @@ PROTOCOL_LABELS = {
 }
 
 
-@st.cache_data(show_spinner="Reading the evaluation data…", max_entries=32)
+@st.cache_data(show_spinner="Reading the evaluation data (once per choice)…", max_entries=32)
 def cached_plan(
     root: str, run_id: str, dataset: str, split: str, protocol: str, data_dir: str | None
 ) -> dict:

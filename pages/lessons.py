@@ -34,13 +34,13 @@ JOBS_KEY = "lessons.jobs"  # preset name -> job id started from this browser ses
 store = RunStore()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Loading the lesson's result (once per run)…")
 def result_of(root: str, run_id: str):
     """Final metrics and reconstructions of a finished lesson run (cached per run)."""
     return lesson_result(RunStore(root).get(run_id))
 
 
-@st.cache_data(max_entries=8, show_spinner="Comparing with PCA…")
+@st.cache_data(max_entries=8, show_spinner="Comparing with PCA (once per run)…")
 def linear_comparison(root: str, run_id: str):
     """Linear AE vs PCA numbers of a finished linear_pca run (cached per run)."""
     run = RunStore(root).get(run_id)

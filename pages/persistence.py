@@ -27,7 +27,9 @@ through_app()
 SIZES = (100, 500, 1000, 2000, 5000, 10000)
 
 
-@st.cache_data(show_spinner="Computing persistence diagrams…", max_entries=32)
+@st.cache_data(
+    show_spinner="Computing persistence diagrams (once per run and settings)…", max_entries=32
+)
 def cached_views(
     root: str, run_id: str, epochs: int, n_batch: int, n_large: int, seed: int, branch: int | None
 ):
@@ -38,7 +40,10 @@ def cached_views(
     )
 
 
-@st.cache_data(show_spinner="Measuring nearest-neighbour distances…", max_entries=32)
+@st.cache_data(
+    show_spinner="Measuring nearest-neighbour distances (once per run and settings)…",
+    max_entries=32,
+)
 def cached_densification(
     root: str, run_id: str, epochs: int, sizes: tuple[int, ...], seed: int, branch: int | None
 ):
