@@ -82,3 +82,12 @@ def test_a_preset_link_starts_from_the_preset() -> None:
 def test_bad_params_raise_config_error(params: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
         config_from_params(params)
+
+
+def test_a_study_run_links_from_the_defaults_and_the_session_token_is_not_a_setting() -> None:
+    """A task-dependency run's preset is "taskdep" (no such preset): the Runs page must not fail."""
+    study = RunConfig(preset="taskdep").with_texts({"epochs": "7", "lambda-conn": "3"})
+    params = config_to_params(study)
+    assert "preset" not in params and params["epochs"] == "7"
+    back = config_from_params({**params, "session": "ABCDEF0123", "admin": "x"})
+    assert back.train.epochs == 7 and back.loss.lambda_conn == 3.0 and back.preset == ""

@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from corel_core.config import RunConfig
-from corel_core.presets import get_preset
+from corel_core.presets import PRESETS, get_preset
+from ui.session import ADMIN_PARAM, TOKEN_PARAM
+
+#: parameters of the app itself (the tab's session token, the admin key), not run settings
+APP_PARAMS = (TOKEN_PARAM, ADMIN_PARAM)
 
 
 def start_of(preset: str) -> RunConfig:
@@ -20,14 +24,21 @@ def start_of(preset: str) -> RunConfig:
 
 
 def config_to_params(config: RunConfig) -> dict[str, str]:
-    """`preset` and every setting that differs from the preset's (or the default) value."""
-    params = config.texts_changed_from(start_of(config.preset))
+    """`preset` and every setting that differs from the preset's (or the default) value.
+
+    A run made by a study (its `preset` names no preset, e.g. "taskdep") links from the defaults.
+    """
+    preset = config.preset if config.preset in PRESETS else ""
+    params = config.texts_changed_from(start_of(preset))
     params.pop("preset", None)
-    return {"preset": config.preset, **params} if config.preset else params
+    return {"preset": preset, **params} if preset else params
 
 
 def config_from_params(params: Mapping[str, str]) -> RunConfig:
-    """The RunConfig a link describes; an unknown name or a bad value raises ConfigError."""
-    texts = {str(k): str(v) for k, v in params.items()}
+    """The RunConfig a link describes; an unknown name or a bad value raises ConfigError.
+
+    The app's own parameters (`APP_PARAMS`: the session token) are not settings and are skipped.
+    """
+    texts = {str(k): str(v) for k, v in params.items() if k not in APP_PARAMS}
     preset = texts.pop("preset", "")
     return start_of(preset).with_texts(texts)
