@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# loopback by default; a classroom server listens on its network address: make run ADDRESS=0.0.0.0
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint format bench setup warmup clean gpu-check
 
@@ -29,7 +31,7 @@ warmup: $(VENV)/.warm
 setup: $(VENV)/.dev $(VENV)/.warm
 
 run: $(VENV)/.runtime $(VENV)/.warm
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
