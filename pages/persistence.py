@@ -171,7 +171,10 @@ def show_run(
         st.error(str(exc))
         return
     scope = "all latent dims" if branch is None else f"branch {branch} ({views.dims} dims)"
-    st.caption(f"{scope}, {views.metric} distance, η = {views.eta:g}. " + " ".join(views.notes))
+    st.caption(
+        f"Run `{run_id}` · {scope}, {views.metric} distance, η = {views.eta:g}. "
+        + " ".join(views.notes)
+    )
     st.plotly_chart(
         plots.compare_barcodes(
             views.batch[0],

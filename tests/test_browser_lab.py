@@ -14,6 +14,9 @@ import time
 import numpy as np
 import pytest
 
+from corel_core.analysis.catalog import analysable_runs
+from corel_core.store import RunStore
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PLOT_TITLES_JS = """
@@ -55,6 +58,12 @@ def train_from_the_page(page, url: str, lam: float, seed: int) -> list[str]:
     return titles(page)
 
 
+def one_class_results(run_folder, protocol: str) -> list:
+    """The run's cached one-class results of one protocol (store.cache names them by a hash)."""
+    found = (run_folder / "extra").glob("oneclass-*.json")
+    return [p for p in found if json.loads(p.read_text()).get("protocol") == protocol]
+
+
 def pick_option(page, label: str, option: str) -> None:
     """Type into a Streamlit select box / multiselect (a combobox) and click the matching option."""
     box = page.get_by_role("combobox", name=label, exact=True)
@@ -72,12 +81,12 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
 
     # Train page, λ = 20: the live panel shows the death-time histogram and per-epoch stats.
     live = train_from_the_page(page, url, 20, 700)
-    assert any(t.startswith("Death times:") and "bars" in t for t in live), live
-    assert "Death times of latent batches" in live, live
+    assert any(t.endswith("deaths below η") for t in live), live  # last batch's histogram
+    assert "Death times per epoch" in live, live
     page.screenshot(path=str(shots / "lab-train-lambda20.png"), full_page=True)
     # λ = 0: no connectivity term, so no death panel.
     live = train_from_the_page(page, url, 0, 701)
-    assert not any(t.startswith("Death times") for t in live), live
+    assert not any("Death times" in t or "deaths below" in t for t in live), live
 
     ours = {}
     for folder in runs_dir.iterdir():
@@ -85,11 +94,12 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
         if config["train"]["seed"] in (700, 701):
             ours[config["loss"]["lambda_conn"]] = folder.name
     assert set(ours) == {0.0, 20.0}, ours
+    labels = analysable_runs(RunStore(runs_dir))  # how the pages name runs in their pickers
 
     # Persistence: the newest run is preselected; add the λ = 20 one to compare.
     page.goto(f"{url}/persistence")
     page.get_by_role("heading", name="Persistence", exact=True).wait_for()
-    pick_option(page, "Runs (one, or two to compare)", ours[20.0])
+    pick_option(page, "Runs (one, or two to compare)", labels[ours[20.0]])
     seen = wait_for_titles(
         page, {"Barcodes (H0)": 3, "Batch of 100": 2, "N = ": 2, "Nearest-neighbour": 2}
     )
@@ -99,7 +109,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     # The toy in one click: snapshots at epochs 0, 5, 50 and its numbers next to the tutorial's.
     page.get_by_role("button", name="Run the toy preset").click()
     page.get_by_text("Toy trained in").first.wait_for(timeout=180_000)
-    seen = wait_for_titles(page, {"Death times of latent batches": 1})
+    seen = wait_for_titles(page, {"Death times per epoch": 1})
     page.get_by_text("(0.22, 1.6, 3.88, ≈38)").first.wait_for(state="attached")  # grid cell
     snapshot_axes = page.evaluate(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
@@ -117,7 +127,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     page.goto(f"{url}/kde")
     page.get_by_role("heading", name="Density", exact=True).wait_for()
     seen = wait_for_titles(page, {"One bandwidth for all codes": 1, "Scott KDE on": 2})
-    pick_option(page, "Run", ours[20.0])
+    pick_option(page, "Run", labels[ours[20.0]])
     page.get_by_text("n = 500 is not offered").first.wait_for(state="attached")
     evaluate = page.get_by_role("button", name="Evaluate")
     assert evaluate.is_enabled()
@@ -126,9 +136,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     page.get_by_text("mean AUROC").first.wait_for(state="attached")  # the summary table
     page.get_by_text("official protocol").first.wait_for(state="attached")
     page.screenshot(path=str(shots / "lab-density.png"), full_page=True)
-    cached = list(
-        (runs_dir / ours[20.0] / "extra").glob("oneclass-official-digits-eval-n120-r5-*.json")
-    )
+    cached = one_class_results(runs_dir / ours[20.0], "official")
     assert len(cached) == 1, "the one-class result should be cached in the run folder"
     official = json.loads(cached[0].read_text())
     assert official["protocol"] == "official" and official["n_test"] == 899
@@ -150,9 +158,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     page.get_by_text("split-half protocol").first.wait_for(state="attached", timeout=180_000)
     wait_for_titles(page, {"ROC, class": 1}, timeout=180)
     page.screenshot(path=str(shots / "lab-density-split-half.png"), full_page=True)
-    cached = list(
-        (runs_dir / ours[20.0] / "extra").glob("oneclass-split-half-digits-eval-n43-r5-*.json")
-    )
+    cached = one_class_results(runs_dir / ours[20.0], "split-half")
     assert len(cached) == 1, "the split-half result is cached under its own name"
     half = json.loads(cached[0].read_text())
     assert half["protocol"] == "split-half" and half["n_test"] == 450
