@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from corel_core.config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainConfig
+from ui.urlstate import APP_PARAMS
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +108,9 @@ EXPECTED = RunConfig(  # LINK written out by hand, field by field
 
 
 def query_of(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+    """The settings in an address; the app's own parameters (the tab's session token) left out."""
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    return {k: v[0] for k, v in query.items() if k not in APP_PARAMS}
 
 
 def test_a_link_with_non_default_settings_reproduces_them_in_a_new_tab(
