@@ -152,122 +152,131 @@ def card(name: str) -> None:
         )
 
 
-st.title("Lessons")
-st.markdown(
-    "Each card trains a small autoencoder on the 8×8 digits (or a 2-D toy) in the background; "
-    "press **Run** and watch its reconstructions improve. The same presets run headless with "
-    "`python -m corel_core train --preset NAME`. The MNIST one-class protocol preset takes "
-    "longer; start it from the **Train** page."
-)
+def main() -> None:
+    st.title("Lessons")
+    st.markdown(
+        "Each card trains a small autoencoder on the 8×8 digits (or a 2-D toy) in the background; "
+        "press **Run** and watch its reconstructions improve. The same presets run headless with "
+        "`python -m corel_core train --preset NAME`. The MNIST one-class protocol preset takes "
+        "longer; start it from the **Train** page."
+    )
 
-for group in LESSON_GROUPS:
-    st.header(group.title)
-    st.write(group.intro)
-    for column, name in zip(st.columns(len(group.presets)), group.presets, strict=True):
-        with column:
-            card(name)
+    for group in LESSON_GROUPS:
+        st.header(group.title)
+        st.write(group.intro)
+        for column, name in zip(st.columns(len(group.presets)), group.presets, strict=True):
+            with column:
+                card(name)
 
-st.header("Autoencoders and PCA")
-st.subheader("A linear autoencoder spans the PCA subspace")
-linear_run = latest_run(store, "linear_pca")
-if linear_run is None:
-    st.caption("Run the **Linear autoencoder vs PCA** lesson above to compare it with PCA.")
-else:
-    try:
-        comp = linear_comparison(str(store.root), linear_run.id)
-    except ValueError as exc:
-        st.error(str(exc))
+    st.header("Autoencoders and PCA")
+    st.subheader("A linear autoencoder spans the PCA subspace")
+    linear_run = latest_run(store, "linear_pca")
+    if linear_run is None:
+        st.caption("Run the **Linear autoencoder vs PCA** lesson above to compare it with PCA.")
     else:
-        m1, m2, m3 = st.columns(3)
-        m1.metric(f"Linear AE MSE (k = {comp.k})", f"{comp.ae_mse:.5f}")
-        m2.metric(f"PCA MSE (k = {comp.k})", f"{comp.pca_mse:.5f}")
-        m3.metric("Largest principal angle", f"{comp.angles_degrees.max():.1f}°")
-        st.plotly_chart(plots.principal_angles_figure(comp.angles_degrees), config=FIGURE_CONFIG)
+        try:
+            comp = linear_comparison(str(store.root), linear_run.id)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            m1, m2, m3 = st.columns(3)
+            m1.metric(f"Linear AE MSE (k = {comp.k})", f"{comp.ae_mse:.5f}")
+            m2.metric(f"PCA MSE (k = {comp.k})", f"{comp.pca_mse:.5f}")
+            m3.metric("Largest principal angle", f"{comp.angles_degrees.max():.1f}°")
+            st.plotly_chart(
+                plots.principal_angles_figure(comp.angles_degrees), config=FIGURE_CONFIG
+            )
+            st.caption(
+                "Angles between the decoder's column space and the top principal components. "
+                "PCA is "
+                "the optimum, so its error is the floor. Gradient descent finds the strong "
+                "directions fast; the last one is slow because the data's mean competes for it "
+                "with the bias, so a larger angle there means 'not converged yet', not a failure."
+            )
+
+    st.subheader("Deep autoencoder vs PCA, 30-D codes")
+    d1, d2, d3 = st.columns(3)
+    deep_data = d1.selectbox("Dataset", ["digits", "mnist"], key="lessons.deep_data")
+    deep_epochs = int(d2.number_input("Epochs", 1, 100, 15, key="lessons.deep_epochs"))
+    deep_code = int(d3.number_input("Code size", 2, 60, 30, key="lessons.deep_code"))
+    if st.button("Compare", key="lessons.deep_run", icon=":material/compare:"):
+        try:  # trains in a worker process, with a progress bar here
+            st.session_state["lessons.deep"] = compute(
+                deep_vs_pca_on,
+                DataConfig(name=deep_data, limit=10_000),
+                code_dim=deep_code,
+                epochs=deep_epochs,
+                label="deep AE vs PCA",
+                report="progress",
+            )
+        except (ComparisonError, ValueError) as exc:
+            st.error(str(exc))
+    deep = st.session_state.get("lessons.deep")
+    if deep is not None:
         st.caption(
-            "Angles between the decoder's column space and the top principal components. PCA is "
-            "the optimum, so its error is the floor. Gradient descent finds the strong "
-            "directions fast; the last one is slow because the data's mean competes for it "
-            "with the bias, so a larger angle there means 'not converged yet', not a failure."
+            f"{deep.dataset}: held-out per-pixel MSE, {deep.code_dim}-D codes; PCA keeps "
+            f"{deep.pca_explained:.1%} of the training variance."
+        )
+        left, right = st.columns([1, 2])
+        left.plotly_chart(
+            plots.error_comparison(
+                {"PCA": deep.pca_errors, "deep AE": deep.ae_errors}, title="Reconstruction error"
+            ),
+            config=FIGURE_CONFIG,
+        )
+        right.plotly_chart(
+            plots.method_reconstructions(
+                deep.originals, {"PCA": deep.pca_recon, "deep AE": deep.ae_recon}, title=""
+            ),
+            config=FIGURE_CONFIG,
         )
 
-st.subheader("Deep autoencoder vs PCA, 30-D codes")
-d1, d2, d3 = st.columns(3)
-deep_data = d1.selectbox("Dataset", ["digits", "mnist"], key="lessons.deep_data")
-deep_epochs = int(d2.number_input("Epochs", 1, 100, 15, key="lessons.deep_epochs"))
-deep_code = int(d3.number_input("Code size", 2, 60, 30, key="lessons.deep_code"))
-if st.button("Compare", key="lessons.deep_run", icon=":material/compare:"):
-    try:  # trains in a worker process, with a progress bar here
-        st.session_state["lessons.deep"] = compute(
-            deep_vs_pca_on,
-            DataConfig(name=deep_data, limit=10_000),
-            code_dim=deep_code,
-            epochs=deep_epochs,
-            label="deep AE vs PCA",
-            report="progress",
+    st.header("Stacked autoencoder")
+    st.write(
+        "Greedy layer-wise pretraining: each dense layer is trained as a shallow "
+        "autoencoder of the "
+        "layer below, the stack is fine-tuned end to end, and a logistic regression "
+        "reads the final "
+        "code. Its held-out accuracy says how much class information the code kept."
+    )
+    s1, s2, s3 = st.columns(3)
+    widths_text = s1.text_input("Layer widths", "128,64,32", key="lessons.stack_widths")
+    per_layer = int(s2.number_input("Epochs per layer", 1, 50, 10, key="lessons.stack_epochs"))
+    finetune = int(s3.number_input("Fine-tuning epochs", 0, 50, 10, key="lessons.stack_ft"))
+    if st.button("Train the stack on digits", key="lessons.stack_run", icon=":material/layers:"):
+        try:  # trains in a worker process, with a progress bar here
+            widths = tuple(int(w) for w in widths_text.split(",") if w.strip())
+            st.session_state["lessons.stacked"] = compute(
+                stacked_on,
+                DataConfig(name="digits"),
+                widths,
+                per_layer,
+                finetune,
+                0,
+                label="stacked autoencoder",
+                report="progress",
+            )
+        except ValueError as exc:
+            st.error(f"The stack could not be trained: {exc}")
+    stacked = st.session_state.get("lessons.stacked")
+    if stacked is not None:
+        a1, a2, a3 = st.columns(3)
+        a1.metric("Accuracy on the fine-tuned code", f"{stacked.accuracy:.1%}")
+        a2.metric("…right after pretraining", f"{stacked.accuracy_pretrained:.1%}")
+        a3.metric("…on the raw pixels", f"{stacked.accuracy_pixels:.1%}")
+        curves = {
+            f"layer {k + 1} ({w})": v
+            for k, (w, v) in enumerate(zip(stacked.widths, stacked.layer_losses, strict=True))
+        }
+        if stacked.finetune_losses:
+            curves["fine-tuning (whole stack)"] = stacked.finetune_losses
+        st.plotly_chart(
+            plots.stage_losses(curves, title="Reconstruction loss per stage"), config=FIGURE_CONFIG
         )
-    except (ComparisonError, ValueError) as exc:
-        st.error(str(exc))
-deep = st.session_state.get("lessons.deep")
-if deep is not None:
-    st.caption(
-        f"{deep.dataset}: held-out per-pixel MSE, {deep.code_dim}-D codes; PCA keeps "
-        f"{deep.pca_explained:.1%} of the training variance."
-    )
-    left, right = st.columns([1, 2])
-    left.plotly_chart(
-        plots.error_comparison(
-            {"PCA": deep.pca_errors, "deep AE": deep.ae_errors}, title="Reconstruction error"
-        ),
-        config=FIGURE_CONFIG,
-    )
-    right.plotly_chart(
-        plots.method_reconstructions(
-            deep.originals, {"PCA": deep.pca_recon, "deep AE": deep.ae_recon}, title=""
-        ),
-        config=FIGURE_CONFIG,
-    )
+        st.caption(
+            "Each layer's loss is measured on its own input (the activations of the layer below), "
+            "so the curves are not on one scale; what matters is that each one falls."
+        )
 
-st.header("Stacked autoencoder")
-st.write(
-    "Greedy layer-wise pretraining: each dense layer is trained as a shallow autoencoder of the "
-    "layer below, the stack is fine-tuned end to end, and a logistic regression reads the final "
-    "code. Its held-out accuracy says how much class information the code kept."
-)
-s1, s2, s3 = st.columns(3)
-widths_text = s1.text_input("Layer widths", "128,64,32", key="lessons.stack_widths")
-per_layer = int(s2.number_input("Epochs per layer", 1, 50, 10, key="lessons.stack_epochs"))
-finetune = int(s3.number_input("Fine-tuning epochs", 0, 50, 10, key="lessons.stack_ft"))
-if st.button("Train the stack on digits", key="lessons.stack_run", icon=":material/layers:"):
-    try:  # trains in a worker process, with a progress bar here
-        widths = tuple(int(w) for w in widths_text.split(",") if w.strip())
-        st.session_state["lessons.stacked"] = compute(
-            stacked_on,
-            DataConfig(name="digits"),
-            widths,
-            per_layer,
-            finetune,
-            0,
-            label="stacked autoencoder",
-            report="progress",
-        )
-    except ValueError as exc:
-        st.error(f"The stack could not be trained: {exc}")
-stacked = st.session_state.get("lessons.stacked")
-if stacked is not None:
-    a1, a2, a3 = st.columns(3)
-    a1.metric("Accuracy on the fine-tuned code", f"{stacked.accuracy:.1%}")
-    a2.metric("…right after pretraining", f"{stacked.accuracy_pretrained:.1%}")
-    a3.metric("…on the raw pixels", f"{stacked.accuracy_pixels:.1%}")
-    curves = {
-        f"layer {k + 1} ({w})": v
-        for k, (w, v) in enumerate(zip(stacked.widths, stacked.layer_losses, strict=True))
-    }
-    if stacked.finetune_losses:
-        curves["fine-tuning (whole stack)"] = stacked.finetune_losses
-    st.plotly_chart(
-        plots.stage_losses(curves, title="Reconstruction loss per stage"), config=FIGURE_CONFIG
-    )
-    st.caption(
-        "Each layer's loss is measured on its own input (the activations of the layer below), "
-        "so the curves are not on one scale; what matters is that each one falls."
-    )
+
+main()

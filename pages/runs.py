@@ -19,55 +19,62 @@ from ui.urlstate import config_to_params
 
 through_app()
 
-store = RunStore()
-st.title("Runs")
-st.caption(f"Run store: `{store.root}`")
 
-summaries = store.list()
-if not summaries:
-    st.info("No runs yet. Start one on the Train page or with `python -m corel_core train`.")
-    st.stop()
+def main() -> None:
+    store = RunStore()
+    st.title("Runs")
+    st.caption(f"Run store: `{store.root}`")
 
-rows = run_rows(store, summaries)
-shown = filtered_table(rows)
-broken = [s for s in summaries if s.status == "broken"]
-for s in broken:
-    st.warning(f"`{s.id}` cannot be read: {s.message}")
+    summaries = store.list()
+    if not summaries:
+        st.info("No runs yet. Start one on the Train page or with `python -m corel_core train`.")
+        st.stop()
 
-st.subheader("Compare curves")
-compare_curves(store, shown)
+    rows = run_rows(store, summaries)
+    shown = filtered_table(rows)
+    broken = [s for s in summaries if s.status == "broken"]
+    for s in broken:
+        st.warning(f"`{s.id}` cannot be read: {s.message}")
 
-st.subheader("One run")
-labels = {r["id"]: r["label"] for r in shown if r["status"] != "broken"}
-run_id = st.selectbox(
-    "Run",
-    list(labels),
-    format_func=labels.get,
-    help="Load its settings into Train, download its files or delete it.",
-)
-if run_id:
-    run = store.get(run_id)
-    st.caption(f"Status **{run.status}**. {run.message} Id `{run.id}`.")
-    st.page_link(
-        "pages/train.py",
-        label="Use these settings on the Train page",
-        icon=":material/replay:",
-        query_params=config_to_params(run.config),
+    st.subheader("Compare curves")
+    compare_curves(store, shown)
+
+    st.subheader("One run")
+    labels = {r["id"]: r["label"] for r in shown if r["status"] != "broken"}
+    run_id = st.selectbox(
+        "Run",
+        list(labels),
+        format_func=labels.get,
+        help="Load its settings into Train, download its files or delete it.",
     )
-    config_json = run.config.to_json()
-    with st.expander("Configuration"):
-        st.code(config_json, language="json")
-    with st.expander("Reproduce in Python"):
-        st.code(reproduce_snippet(run.config), language="python")
-    cols = st.columns(4)
-    cols[0].download_button("Config JSON", config_json, f"{run.id}-config.json", "application/json")
-    if "last" in run.weight_tags():
-        cols[1].download_button("Weights (.pt)", weights_bytes(run), f"{run.id}-weights.pt")
-    if run.has_latents():
-        try:  # a damaged or hand-edited latents.npz is reported, not a traceback
-            latents = latents_to_csv(run)
-        except RunError as exc:
-            cols[2].warning(str(exc))
-        else:
-            cols[2].download_button("Latents CSV", latents, f"{run.id}-latents.csv", "text/csv")
-    run_actions(store, run, cols[3])  # Delete / Resume only for this tab's own runs
+    if run_id:
+        run = store.get(run_id)
+        st.caption(f"Status **{run.status}**. {run.message} Id `{run.id}`.")
+        st.page_link(
+            "pages/train.py",
+            label="Use these settings on the Train page",
+            icon=":material/replay:",
+            query_params=config_to_params(run.config),
+        )
+        config_json = run.config.to_json()
+        with st.expander("Configuration"):
+            st.code(config_json, language="json")
+        with st.expander("Reproduce in Python"):
+            st.code(reproduce_snippet(run.config), language="python")
+        cols = st.columns(4)
+        cols[0].download_button(
+            "Config JSON", config_json, f"{run.id}-config.json", "application/json"
+        )
+        if "last" in run.weight_tags():
+            cols[1].download_button("Weights (.pt)", weights_bytes(run), f"{run.id}-weights.pt")
+        if run.has_latents():
+            try:  # a damaged or hand-edited latents.npz is reported, not a traceback
+                latents = latents_to_csv(run)
+            except RunError as exc:
+                cols[2].warning(str(exc))
+            else:
+                cols[2].download_button("Latents CSV", latents, f"{run.id}-latents.csv", "text/csv")
+        run_actions(store, run, cols[3])  # Delete / Resume only for this tab's own runs
+
+
+main()
