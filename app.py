@@ -6,6 +6,11 @@ page's file. Pages are thin: they read widgets, call `corel_core` and show its f
 
 from __future__ import annotations
 
+# Finish importing pandas before any page builds a figure: plotly looks pandas up in
+# sys.modules without the import lock, so a session that imported it lazily while another built
+# a chart handed that one a half-initialised module (seen with 16 sessions at once). Every
+# session runs this file first, and a second importer waits here until pandas is complete.
+import pandas  # noqa: F401
 import streamlit as st
 
 from ui.session import keep_in_url

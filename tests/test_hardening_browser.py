@@ -1,4 +1,4 @@
-"""Hardening in the real app: uploads through the browser, 8 sessions training at once, XSRF.
+"""Hardening in the real app: uploads through the browser, 16 sessions training at once, XSRF.
 
 Uses the shared `app_server` (its own run store and uploads folder) and Debian's Chromium. Runs
 started here are told apart from other tests' runs by their seeds.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import statistics
+import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corel_core.jobs import default_max_jobs
 from corel_core.store import RunStore
 
 pytestmark = pytest.mark.browser
 
-SESSIONS = 8
+SESSIONS = 16  # a classroom
 SEEDS = range(900, 900 + SESSIONS)
 RENDER_LIMIT_S = 2.0
 SELECTBOX_VALUES_JS = """
@@ -108,71 +112,116 @@ def _ours(runs_dir: Path) -> list:
     return rows
 
 
+BUSY = "import time\nwhile True:\n    sum(i * i for i in range(10_000))\n"
+EPOCHS = 4  # 200 steps on 500 moons, well under a second alone
+# The last student trains longer (5,000 steps, ~10 s alone), so that trainings are certainly
+# still going while the newcomer's page is measured, however fast the machine is.
+LAST_EPOCHS = 100
+BAD = ("failed", "interrupted", "diverged", "stopped")  # "broken" passes while a run is made
+
+
+class _Sampler(threading.Thread):
+    """Reads our runs' statuses every 0.2 s: the most running at once, and any that failed."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        super().__init__(daemon=True)
+        self.runs_dir, self.most_running, self.bad = runs_dir, 0, []
+        self.statuses: list[str] = []
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.wait(0.2):
+            ours = _ours(self.runs_dir)
+            self.statuses = [s.status for s in ours]
+            self.most_running = max(self.most_running, self.statuses.count("running"))
+            self.bad = [(s.id, s.status, s.message) for s in ours if s.status in BAD]
+
+    def unfinished(self) -> int:
+        """Trainings not completed yet (queued ones have no run folder)."""
+        return SESSIONS - self.statuses.count("completed")
+
+
+def _render_s(browser, url: str) -> float:
+    """Seconds until a fresh session shows the Runs page's heading."""
+    probe = browser.new_page()
+    start = time.perf_counter()
+    probe.goto(f"{url}/runs", wait_until="commit", timeout=120_000)
+    probe.get_by_role("heading", name="Runs").wait_for(timeout=120_000)
+    seconds = time.perf_counter() - start
+    probe.close()
+    return seconds
+
+
 @pytest.mark.slow
-def test_eight_sessions_train_at_once_and_the_app_stays_responsive(
+def test_a_classroom_of_sessions_trains_at_once_beside_a_busy_process(
     app_server: dict, browser
 ) -> None:
-    runs_dir = app_server["runs_dir"]
-    bound = int(os.environ.get("COREL_MAX_JOBS", "2"))
-    pages = []
-    for seed in SEEDS:
-        tab = browser.new_page()
-        tab.set_default_timeout(120_000)
-        tab.goto(
-            f"{app_server['url']}/train?dataset=moons&model=mlp&latent-dim=2&hidden=16"
-            f"&epochs=4&batch-size=10&seed={seed}"
-        )
-        pages.append(tab)
-    for tab in pages:
-        tab.get_by_role("button", name="Start training").click()
-
-    # Every session shows its own job; beyond the bound they wait as "queued".
-    texts = [""] * SESSIONS
-    seen_queued = False
-    deadline = time.time() + 45
-    while time.time() < deadline and not all(": " in t for t in texts):
-        texts = [new or old for new, old in zip(_status_texts(pages), texts, strict=True)]
-        seen_queued |= any(": queued" in t for t in texts)
-        time.sleep(0.25)
-    # The trainings live on the server: closing the tabs (8 live plotly charts redrawn every
-    # second cost Chromium more than the 2 cores have) leaves them running.
-    for tab in pages:
-        tab.close()
-
-    most_running = 0
-    seen_waiting = False  # fewer run folders than sessions while some train: the rest wait
-    renders: list[float] = []
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        statuses = [s.status for s in _ours(runs_dir)]
-        most_running = max(most_running, statuses.count("running"))
-        seen_waiting |= "running" in statuses and len(statuses) < SESSIONS
-        if len(renders) < 3 and "running" in statuses:
-            probe = browser.new_page()  # a fresh session asks for the run list mid-training
-            start = time.perf_counter()
-            probe.goto(f"{app_server['url']}/runs", wait_until="commit")
-            probe.get_by_role("heading", name="Runs").wait_for(timeout=60_000)
-            renders.append(time.perf_counter() - start)
-            probe.close()
-        if len(statuses) == SESSIONS and all(s == "completed" for s in statuses):
-            break
-        time.sleep(0.25)
+    """16 sessions each start a training while another process keeps a core busy: every tab
+    sees its own job, all runs complete, and while they train a new page renders in < 2 s."""
+    url, runs_dir = app_server["url"], app_server["runs_dir"]
+    bound = default_max_jobs()  # what the server's pool allows (COREL_MAX_JOBS unset)
+    busy = subprocess.Popen([sys.executable, "-c", BUSY])
+    sampler = _Sampler(runs_dir)
+    sampler.start()
+    began = time.time()
+    try:
+        texts = []
+        for seed in SEEDS:  # one student after another, as fast as the browser goes
+            tab = browser.new_page()
+            tab.set_default_timeout(120_000)
+            epochs = LAST_EPOCHS if seed == SEEDS[-1] else EPOCHS
+            tab.goto(
+                f"{url}/train?dataset=moons&limit=500&model=mlp&latent-dim=2&hidden=16"
+                f"&epochs={epochs}&batch-size=10&seed={seed}&name=class-{seed}"
+            )
+            tab.get_by_role("button", name="Start training").click()
+            # The tab shows its own job (its name), queued, running or done; nobody else's.
+            tab.get_by_text(f"class-{seed}: ").first.wait_for(timeout=120_000)
+            texts.extend(_status_texts([tab]))
+            # The training lives on the server: closing the tab leaves it running. (16 open
+            # tabs would share these 2 cores with the server; a class brings its own machines.)
+            tab.close()
+        started = time.time() - began
+        unfinished = sampler.unfinished()
+        running = sampler.statuses.count("running")
+        renders = [_render_s(browser, url) for _ in range(3)]  # a newcomer, mid-queue
+        deadline = time.time() + 400
+        while time.time() < deadline and not sampler.bad:
+            if len(sampler.statuses) == SESSIONS and set(sampler.statuses) == {"completed"}:
+                break
+            time.sleep(0.5)
+        seconds = time.time() - began
+    finally:
+        sampler.halt.set()
+        busy.kill()
+        busy.wait()
     ours = _ours(runs_dir)
-    print(f"\n{SESSIONS} sessions; /runs rendered in {renders} s while training")
+    print(
+        f"\n{SESSIONS} sessions in {seconds:.0f} s; /runs rendered in "
+        f"{[round(r, 2) for r in renders]} s with {unfinished} trainings unfinished "
+        f"({running} running); all "
+        f"{SESSIONS} started within {started:.0f} s; at most {sampler.most_running} running at once"
+    )
     (runs_dir.parent / "load-test.json").write_text(
         json.dumps(
             {
                 "sessions": SESSIONS,
+                "seconds": seconds,
                 "runs_render_s": renders,
-                "max_running": most_running,
+                "unfinished_during_renders": unfinished,
+                "running_during_renders": running,
+                "all_started_within_s": started,
+                "max_running": sampler.most_running,
                 "page_texts": texts,
             }
         )
     )
-    assert seen_queued or seen_waiting, f"no training was ever seen waiting: {texts}"
-    assert 1 <= most_running <= bound, f"{most_running} runs trained at once; the bound is {bound}"
+    assert not sampler.bad, sampler.bad
+    assert all(f"class-{seed}: " in t for seed, t in zip(SEEDS, texts, strict=True)), texts
+    assert unfinished > 0, "every training ended before the page probes: nothing to compete with"
+    assert 1 <= sampler.most_running <= bound, (sampler.most_running, bound)
     assert sorted(s.status for s in ours) == ["completed"] * SESSIONS, [
         (s.id, s.status, s.message) for s in ours
     ]
-    assert all(s.epochs_done == 4 for s in ours)
-    assert renders and min(renders) < RENDER_LIMIT_S, f"/runs took {renders} s under load"
+    assert sorted(s.epochs_done for s in ours) == [EPOCHS] * (SESSIONS - 1) + [LAST_EPOCHS]
+    assert statistics.median(renders) < RENDER_LIMIT_S, f"/runs took {renders} s under load"

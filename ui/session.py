@@ -58,24 +58,30 @@ def access_mode() -> str:
     return mode if mode in ACCESS_MODES else "owner"
 
 
-def _browser_secret() -> str:
-    """The token inside this browser's XSRF cookie ('' without one, e.g. XSRF disabled).
+def xsrf_secret(raw: str) -> str:
+    """The stable token inside an XSRF cookie value ('' for none).
 
-    Streamlit re-masks the cookie on every response (2|mask|masked token|time), so the stable
-    part is the unmasked token.
+    Streamlit re-masks the cookie on every response ("2|mask|masked token|time"), so the stable
+    part is the unmasked token (hex); a value in another format is returned as it is.
     """
-    try:
-        raw = st.context.cookies.get(XSRF_COOKIE, "") or ""
-    except Exception:  # no browser context (AppTest, bare script)
-        return ""
-    parts = raw.strip("\"'").split("|")
+    parts = (raw or "").strip("\"'").split("|")
     if len(parts) == 4 and parts[0] == "2":
         try:
             mask, masked = binascii.a2b_hex(parts[1]), binascii.a2b_hex(parts[2])
         except (binascii.Error, ValueError):
             return raw
-        return bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked)).hex()
-    return raw
+        if mask:
+            return bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked)).hex()
+    return raw or ""
+
+
+def _browser_secret() -> str:
+    """This browser's XSRF token ('' without the cookie, e.g. in AppTest or XSRF disabled)."""
+    try:
+        raw = st.context.cookies.get(XSRF_COOKIE, "")
+    except Exception:  # no browser context (a bare script)
+        return ""
+    return xsrf_secret(raw) if isinstance(raw, str) else ""  # AppTest hands back a mock
 
 
 def tab_token(create: bool = False) -> str | None:

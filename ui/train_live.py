@@ -29,6 +29,7 @@ from ui.live_scatter import draw_codes
 from ui.session import may_control, owner_id
 
 JOB_KEY = "train.job_id"  # the job this tab shows
+FIGURES_KEY = "train.live_figures"  # (job id, epochs done, preview?) → the figures drawn
 
 
 def training_jobs(owner: str | None) -> list[Job]:
@@ -122,6 +123,31 @@ def _resumable(run_id: str | None) -> bool:
         return False
 
 
+def _figures(snap: dict[str, Any]) -> dict[str, Any]:
+    """The panel's figures, rebuilt only when an epoch ended (the fragment redraws every second,
+    and building a figure costs ~50 ms of the server's CPU: with a class of tabs, that adds up)."""
+    preview = preview_of(snap)
+    stamp = (snap["id"], snap.get("epochs_done"), preview is not None)
+    cached = st.session_state.get(FIGURES_KEY)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    history = snap.get("history") or []
+    figures: dict[str, Any] = {"live.loss": plots.loss_curves({snap["label"]: history})}
+    deaths = snap.get("deaths")
+    if deaths:
+        eta = float((snap.get("config") or {}).get("loss", {}).get("eta", 1.0))
+        figures["live.deaths"] = plots.death_histogram(deaths, eta)
+        figures["live.stats"] = plots.death_stats_figure(history, eta)
+    if preview is not None:
+        original, recon = preview["original"], preview["recon"]
+        if original.ndim == 2:
+            figures["live.preview"] = plots.reconstruction_scatter(original, recon)
+        else:
+            figures["live.preview"] = plots.reconstruction_grid(original, recon)
+    st.session_state[FIGURES_KEY] = (stamp, figures)
+    return figures
+
+
 def show(job: Job, snap: dict[str, Any]) -> None:
     """Progress line, controls, failure sentence, curves, death times and reconstructions."""
     epochs = max(int(snap.get("epochs") or 0), 1)
@@ -132,6 +158,14 @@ def show(job: Job, snap: dict[str, Any]) -> None:
         f"{snap['message']}",
     )
     job_buttons(job, snap["status"], key="live")
+    if snap["status"] == "queued":  # nothing to draw yet; say where it stands
+        ahead = default_pool().ahead_of(job)
+        st.caption(
+            f"Waiting for a free worker: {ahead} job(s) ahead of it."
+            if ahead
+            else "Next in line for a worker."
+        )
+        return
     run_id = snap.get("run_id")
     if snap["status"] == "failed":
         st.error(f"This training failed: {failure_text(snap)}")
@@ -146,20 +180,12 @@ def show(job: Job, snap: dict[str, Any]) -> None:
             )
     if run_id:
         st.caption(f"Run `{run_id}`")
-    history = snap.get("history") or []
-    st.plotly_chart(plots.loss_curves({snap["label"]: history}), key="live.loss")
+    figures = _figures(snap)
+    st.plotly_chart(figures["live.loss"], key="live.loss")
     draw_codes(snap)  # the latent space, moving once per epoch
-    deaths = snap.get("deaths")
-    if deaths:
-        eta = float((snap.get("config") or {}).get("loss", {}).get("eta", 1.0))
+    if "live.deaths" in figures:
         left, right = st.columns(2)
-        left.plotly_chart(plots.death_histogram(deaths, eta), key="live.deaths")
-        right.plotly_chart(plots.death_stats_figure(history, eta), key="live.stats")
-    preview = preview_of(snap)
-    if preview is not None:
-        original, recon = preview["original"], preview["recon"]
-        if original.ndim == 2:
-            fig = plots.reconstruction_scatter(original, recon)
-        else:
-            fig = plots.reconstruction_grid(original, recon)
-        st.plotly_chart(fig, key="live.preview")
+        left.plotly_chart(figures["live.deaths"], key="live.deaths")
+        right.plotly_chart(figures["live.stats"], key="live.stats")
+    if "live.preview" in figures:
+        st.plotly_chart(figures["live.preview"], key="live.preview")

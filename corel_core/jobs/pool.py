@@ -180,6 +180,12 @@ class JobPool:
         """The newest job submitted with this key, if any."""
         return next((j for j in self.jobs() if j.key == key), None)
 
+    def ahead_of(self, job: Job) -> int:
+        """How many queued jobs of its lane start before `job` (0 when it is next or not queued)."""
+        with self._lock:
+            same = [j for j in self._queue if j.lane == job.lane]
+        return same.index(job) if job in same else 0
+
     def running(self, lane: str | None = None) -> int:
         """How many jobs have a live worker process right now."""
         with self._lock:
