@@ -43,7 +43,8 @@ def test_five_epochs_on_digits_from_the_browser(app_server: dict, page) -> None:
     runs = [  # other browser tests share the server's run store; ours has seed 3
         p
         for p in app_server["runs_dir"].iterdir()
-        if json.loads((p / "config.json").read_text())["train"]["seed"] == 3
+        if (p / "config.json").is_file()  # runs only: taskdep/ and sweeps/ share the folder
+        and json.loads((p / "config.json").read_text())["train"]["seed"] == 3
     ]
     assert len(runs) == 1
     config = json.loads((runs[0] / "config.json").read_text())
@@ -135,7 +136,8 @@ def test_a_link_with_non_default_settings_reproduces_them_in_a_new_tab(
     runs = [
         p
         for p in app_server["runs_dir"].iterdir()
-        if json.loads((p / "config.json").read_text())["name"] == "linked run"
+        if (p / "config.json").is_file()  # runs only: taskdep/ and sweeps/ share the folder
+        and json.loads((p / "config.json").read_text())["name"] == "linked run"
     ]
     assert len(runs) == 1
     assert RunConfig.from_json((runs[0] / "config.json").read_text()) == EXPECTED
