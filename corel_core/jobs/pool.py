@@ -58,7 +58,7 @@ class JobPool:
         threads: int | None = None,
         keep_finished: int = 200,
         preload: tuple[str, ...] = PRELOAD,
-        method: str = "forkserver",
+        method: str | None = None,
     ) -> None:
         max_jobs = default_max_jobs() if max_jobs is None else max_jobs
         if max_jobs < 1 or quick_jobs < 1:
@@ -66,6 +66,8 @@ class JobPool:
         self.limits = {"long": int(max_jobs), "quick": int(quick_jobs)}
         self.threads = threads or max(1, machine_cores() // (max_jobs + quick_jobs))
         self.keep_finished = keep_finished
+        if method is None:  # forkserver where the platform has it (Linux, macOS)
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self._ctx = mp.get_context(method)
         self._method = method
         if method == "forkserver":
@@ -325,9 +327,12 @@ class JobPool:
             self._slots[job.id] = _Slot(job, process, parent)
 
     def _prune_locked(self) -> None:
-        finished = [j for j in self._jobs.values() if j.done]
-        for job in finished[: max(0, len(finished) - self.keep_finished)]:
-            del self._jobs[job.id]
+        """Forget the oldest finished jobs: beyond `keep_finished` long ones, and beyond a tenth
+        of that many quick ones (their results are arrays a page already took)."""
+        for lane, keep in (("long", self.keep_finished), ("quick", self.keep_finished // 10)):
+            finished = [j for j in self._jobs.values() if j.done and j.lane == lane]
+            for job in finished[: max(0, len(finished) - keep)]:
+                del self._jobs[job.id]
 
     # -- shutting down -----------------------------------------------------------------------
     def shutdown(self, wait: bool = True, timeout: float | None = 10.0) -> None:
