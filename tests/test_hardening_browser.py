@@ -106,7 +106,10 @@ def _status_texts(pages: list) -> list[str]:
 def _ours(runs_dir: Path) -> list:
     rows = []
     for summary in RunStore(runs_dir).list():
-        config = json.loads((runs_dir / summary.id / "config.json").read_text())
+        try:
+            config = json.loads((runs_dir / summary.id / "config.json").read_text())
+        except (OSError, ValueError):  # a run folder being made right now
+            continue
         if config["data"]["name"] == "moons" and config["train"]["seed"] in SEEDS:
             rows.append(summary)
     return rows

@@ -157,7 +157,8 @@ def show(job: Job, snap: dict[str, Any]) -> None:
         text=f"{snap['label']}: {snap['status']}, epoch {done}/{snap.get('epochs', 0)}. "
         f"{snap['message']}",
     )
-    job_buttons(job, snap["status"], key="live")
+    if snap["status"] in ACTIVE:
+        job_buttons(job, snap["status"], key="live")
     if snap["status"] == "queued":  # nothing to draw yet; say where it stands
         ahead = default_pool().ahead_of(job)
         st.caption(

@@ -10,6 +10,7 @@ corel_core.training.live_codes) and message.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,7 +31,7 @@ TRAIN_PREFIX = "train "  # job keys: "train <run id>" once the run exists
 
 def train_job(
     control: JobControl, progress: ProgressWriter, config: RunConfig, root: str, owner: str | None
-) -> TrainResult:
+) -> SimpleNamespace:
     """Job body (in a worker): train `config` into the store at `root`, labelled with `owner`."""
     from corel_core.training.job_callbacks import PreviewCallback, ProgressCallback
     from corel_core.training.live_codes import CodesCallback
@@ -45,6 +46,7 @@ def train_job(
         if owner:
             run.set_labels(owner=owner)
         progress.set("run_id", run.id)
+        progress.flush()  # now, not within 0.1 s: a worker killed at once still names its run
         preview.bind(dataset, model, config.train.seed)
         codes.bind(dataset, model, config.train.seed)
 
@@ -55,25 +57,34 @@ def train_job(
         callbacks=[ProgressCallback(progress), preview, codes],
         on_created=created,
     )
-    return outcome.result
+    return plain_result(outcome.result)
 
 
 def resume_job(
     control: JobControl, progress: ProgressWriter, run_id: str, root: str
-) -> TrainResult:
+) -> SimpleNamespace:
     """Job body (in a worker): continue an interrupted, stopped or failed run in its folder."""
     from corel_core.training.job_callbacks import ProgressCallback
     from corel_core.training.runner import resume_run
 
     run = RunStore(root).get(run_id)
     progress.set("run_id", run.id)
+    progress.flush()
     progress.set("config", run.config.to_dict())
     progress.set("history", run.metrics())
     progress.set_message("loading data to resume…")
     outcome = resume_run(
         run_id, RunStore(root), control=control, callbacks=[ProgressCallback(progress)]
     )
-    return outcome.result
+    return plain_result(outcome.result)
+
+
+def plain_result(result: TrainResult) -> SimpleNamespace:
+    """A TrainResult's status, message and history in a plain namespace: unpickling it in the
+    web server must not import the trainer (and with it torch)."""
+    return SimpleNamespace(
+        status=result.status, message=result.message, history=list(result.history)
+    )
 
 
 def label_of(config: RunConfig) -> str:
