@@ -62,6 +62,9 @@ class Recorder:
     def set_message(self, message: str) -> None:
         self.sets.append(("message", message))
 
+    def flush(self) -> None:
+        self.sets.append(("flush", None))
+
 
 def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_path: Path) -> None:
     config = RunConfig(
@@ -84,6 +87,9 @@ def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_pat
     np.testing.assert_allclose(last["coords"], saved, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(last["labels"], latents["y"][[where[int(i)] for i in rows]])
     assert not np.allclose(views[0]["coords"], last["coords"])  # it moved while training
+    # the run id is written out at once, before the first view of the codes
+    keys = [k for k, _ in progress.sets]
+    assert keys.index("run_id") < keys.index("flush") < keys.index("codes")
 
 
 def test_a_lambda_run_says_it_loads_the_kernels_before_training(tmp_path: Path) -> None:
