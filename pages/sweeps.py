@@ -21,7 +21,7 @@ from corel_core.studies.sweep.launch import driver_alive, start_driver, stop_dri
 from corel_core.studies.sweep.results import label_of, summary
 from corel_core.studies.sweep.spec import NOT_SWEPT
 from pages._guard import through_app
-from ui.urlstate import config_from_params
+from ui.urlstate import ignored_text, read_link
 
 SELECTED = "sweeps.selected"
 SWEEPABLE = [s.name for s in SETTINGS if s.name not in (*NOT_SWEPT, "seed")]
@@ -31,11 +31,10 @@ store = SweepStore()
 
 def base_config() -> RunConfig:
     """The Train form's settings carried in this page's URL (the defaults when none)."""
-    try:
-        return config_from_params(st.query_params.to_dict())
-    except ConfigError as exc:
-        st.warning(f"Ignoring the link's settings: {exc}")
-        return RunConfig()
+    config, problems = read_link(st.query_params.to_dict())
+    if problems:
+        st.warning(ignored_text(problems))
+    return config
 
 
 def new_sweep(base: RunConfig) -> None:

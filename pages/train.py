@@ -20,7 +20,6 @@ from ui.train_form import (
     EXPANDED,
     GROUPS,
     changed_groups,
-    check_options,
     config_from_values,
     key_of,
     render_group,
@@ -28,7 +27,7 @@ from ui.train_form import (
     values_from_config,
 )
 from ui.train_live import current_job, is_busy, panel, start
-from ui.urlstate import config_from_params, config_to_params
+from ui.urlstate import config_to_params, ignored_text, read_link
 
 DATASET_KEY = key_of(setting_named("dataset"))
 PRESET_KEY = key_of(setting_named("preset"))
@@ -106,13 +105,10 @@ def main() -> None:
     # First visit in this browser session: the URL (if any) decides the starting values.
     options = select_options()
     if DATASET_KEY not in st.session_state:
-        try:
-            linked = config_from_params(st.query_params.to_dict())
-            check_options(linked, options)
-            load_into_form(linked)
-        except ConfigError as exc:
-            st.warning(f"Ignoring the link's settings: {exc}")
-            load_into_form(RunConfig())
+        linked, problems = read_link(st.query_params.to_dict(), options)
+        load_into_form(linked)
+        if problems:
+            st.warning(ignored_text(problems))
 
     st.title("Train")
     render_setting(

@@ -57,3 +57,19 @@ def test_upload_description_names_rows_range_and_decoder() -> None:
     assert "50 rows × 3 features" in text
     assert "Decoder auto → Gaussian" in text and "outside [0, 1]" in text
     assert "refuses" in describe_upload(name, decoder="bernoulli")
+
+
+def test_a_link_with_bad_settings_applies_the_good_ones_and_names_each_bad_one(
+    runs_dir: Path,
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in {"lambda-conn": "20", "epochs": "many", "eta": "0", "seed": "4"}.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="form.loss.lambda_conn").value == 20.0
+    assert at.number_input(key="form.train.seed").value == 4
+    assert at.number_input(key="form.train.epochs").value == RunConfig().train.epochs
+    (warning,) = [w.value for w in at.warning if "link" in w.value]
+    assert "setting epochs" in warning and "setting eta" in warning, warning

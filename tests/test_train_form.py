@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from corel_core.config import SETTINGS, ConfigError, DataConfig, RunConfig, setting_named
+from corel_core.config import SETTINGS, ConfigError, RunConfig, setting_named
 from corel_core.schema import replace_settings
 from tests.test_schema import non_default
 from ui.train_form import (
     GROUPS,
-    check_options,
     config_from_values,
     key_of,
     values_from_config,
@@ -50,10 +49,6 @@ def test_bad_widget_values_raise_config_error(key: str, value: object, fragment:
         config_from_values(values)
 
 
-def test_select_values_must_be_offered() -> None:
-    options = {"dataset": ["digits", "moons"], "preset": ["", "vae"]}
-    check_options(RunConfig(), options)
-    with pytest.raises(ConfigError, match="setting dataset"):
-        check_options(RunConfig(data=DataConfig(name="cifar10")), options)
+def test_setting_keys_follow_the_config_tree() -> None:
     assert key_of(setting_named("dataset")) == "form.data.name"
     assert key_of(setting_named("name")) == "form.name"

@@ -76,17 +76,6 @@ def changed_groups(values: Mapping[str, Any]) -> set[str]:
     return {s.group for s in SETTINGS if s.get(current) != s.get(start)}
 
 
-def check_options(config: RunConfig, options: Mapping[str, Sequence[str]]) -> None:
-    """ConfigError if a select setting's value is not among the options the page offers.
-
-    (A select box silently shows its first option for a value it does not list.)
-    """
-    for s in SETTINGS:
-        offered = options.get(s.name, s.choices)
-        if s.widget == "select" and offered is not None and s.get(config) not in offered:
-            raise ConfigError(f"{s.label} {s.get(config)!r} is not available (setting {s.name}).")
-
-
 def render_setting(
     s: Setting,
     options: Sequence[str] | None = None,
