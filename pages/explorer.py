@@ -39,6 +39,7 @@ from ui.explorer_parts import (
 )
 from ui.jobs import colors, projection
 from ui.pagestate import publish, restore
+from ui.session import owner_id
 
 through_app()
 
@@ -90,7 +91,7 @@ def show_samples(inputs, model, rows: list[int], names: list[str], fig_config: d
 def main() -> None:
     store = RunStore()
     st.title("Latent explorer")
-    summaries = runs_with_latents(store)
+    summaries = runs_with_latents(store, owner_id())
     if not summaries:
         st.info(
             "No run with saved codes yet. Train one on the **Train** or **Lessons** page "

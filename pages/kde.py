@@ -26,6 +26,7 @@ from pages._guard import through_app
 from ui.jobs import compute_quietly
 from ui.oneclass_job import JOB_KEY, poll_job, reattach, submit_job
 from ui.pagestate import Param, publish, restore
+from ui.session import owner_id
 
 through_app()
 
@@ -317,7 +318,7 @@ def main() -> None:
         "separate one class from the rest (Hofer et al., ICML 2019)."
     )
     store = RunStore()
-    runs = analysable_runs(store)
+    runs = analysable_runs(store, owner_id())
     if not runs:
         st.info(
             "No finished run with saved latents yet. Train one on the Train page or with "

@@ -20,6 +20,7 @@ from corel_core.studies.toy import SNAPSHOT_EPOCHS, load_toy_result, run_toy, to
 from pages._guard import through_app
 from ui.jobs import compute, compute_quietly
 from ui.pagestate import Param, publish, restore
+from ui.session import owner_id
 from ui.tables import show_table
 
 through_app()
@@ -207,7 +208,7 @@ def main() -> None:
         "codes fill in (*densification*) and balls of radius η start to hold neighbours."
     )
     store = RunStore()
-    runs = analysable_runs(store)
+    runs = analysable_runs(store, owner_id())
     if not runs:
         st.info(
             "No finished run with saved latents yet. Train one on the Train page, or run the "

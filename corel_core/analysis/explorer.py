@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corel_core.analysis.catalog import own_first
 from corel_core.data import load_dataset
 from corel_core.data.subsample import subsample_indices
 from corel_core.embedding import Projection, project
@@ -220,10 +221,10 @@ def denoise_examples(
     return noisy, reconstruct(model, noisy, task)
 
 
-def runs_with_latents(store: RunStore) -> list[RunSummary]:
-    """The store's run summaries (newest first) whose folders hold latents.npz."""
+def runs_with_latents(store: RunStore, owner: str | None = None) -> list[RunSummary]:
+    """The store's run summaries whose folders hold latents.npz (`own_first` order)."""
     out = []
-    for summary in store.list():
+    for summary in own_first(store.list(), owner):
         try:
             if store.get(summary.id).has_latents():
                 out.append(summary)

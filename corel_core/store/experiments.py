@@ -19,6 +19,8 @@ from corel_core.store.files import atomic_writer, write_json
 from corel_core.store.ids import child_ids, is_id, new_folder, slugify
 
 SUBDIR = "taskdep"
+#: the `preset` field of the runs a task-dependency experiment trains (it names no preset)
+RUN_PRESET = "taskdep"
 
 
 class TaskDepStoreError(ValueError):

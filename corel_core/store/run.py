@@ -97,6 +97,7 @@ class RunSummary:
     message: str = ""
     preset: str = ""
     sweep: str = ""  # id of the sweep that made this run ('' for a single run)
+    owner: str = ""  # opaque id of the browser tab that started it ('' from the CLI or a study)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output and tables."""
@@ -362,6 +363,7 @@ class Run:
             message=self.message,
             preset=cfg.preset,
             sweep=str(raw.get("sweep", "")),
+            owner=str(raw.get("owner", "")),
         )
 
 

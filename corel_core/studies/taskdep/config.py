@@ -23,6 +23,7 @@ from corel_core.config import (
     TrainConfig,
 )
 from corel_core.data.registry import get_spec
+from corel_core.store.experiments import RUN_PRESET
 
 MODEL_KINDS = ("vae", "cvae", "cvae_optimal")
 MODEL_LABELS = {"vae": "VAE", "cvae": "CVAE", "cvae_optimal": "CVAE + optimal prior"}
@@ -166,7 +167,7 @@ class TaskDepConfig:
                 device=self.device,
             ),
             name=name,
-            preset="taskdep",
+            preset=RUN_PRESET,
         )
 
     def to_dict(self) -> dict[str, Any]:
