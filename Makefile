@@ -14,11 +14,13 @@ ADDRESS ?= 127.0.0.1
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt
+	@echo "Installing the app's packages into $(VENV) (once; a few minutes: torch, streamlit, ray, umap-learn)..."
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install -q -r requirements-dev.txt
+	@echo "Installing the test tools into $(VENV) (once)..."
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 $(VENV)/.warm: $(VENV)/.runtime corel_core/topology/_mst.py corel_core/analysis/warmup.py

@@ -25,7 +25,7 @@ from corel_core.studies.taskdep import (
     TaskDepStore,
     report,
 )
-from corel_core.studies.taskdep.background import find_job, start_taskdep_job
+from corel_core.studies.taskdep.background import find_job, settle, start_taskdep_job
 from pages._guard import through_app
 from ui.jobs import failure_text
 from ui.session import may_control, owner_id
@@ -116,6 +116,7 @@ if st.button("Start", type="primary", disabled=config is None, icon=":material/p
         st.error(str(exc))
 
 # -- which experiment to show ----------------------------------------------------------------
+settle(store)  # a job that ended without writing its end (killed, stopped while queued)
 rows = store.list()
 ids = [r["id"] for r in rows]
 status_of = {r["id"]: r["status"] for r in rows}

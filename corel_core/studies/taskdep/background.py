@@ -61,3 +61,27 @@ def start_taskdep_job(
 def find_job(exp_id: str, pool: JobPool | None = None) -> Job | None:
     """The newest job computing `exp_id` on this server, if any (a second tab finds it too)."""
     return (pool or default_pool()).find(LABEL_PREFIX + exp_id)
+
+
+def settle(tstore: TaskDepStore, pool: JobPool | None = None) -> list[str]:
+    """Record the end of every experiment whose job ended without saying so; ids settled.
+
+    A job stopped while queued never runs, and a worker killed (kill -9, out of memory) cannot
+    write progress.json: the experiment would stay "queued" or "running" in the list while its
+    job says it failed. This writes the job's end (status "stopped" or "failed" and the job's
+    sentence) into progress.json, so the list, the panel and the CLI show one status.
+    """
+    settled = []
+    for row in tstore.list():
+        if row["finished"] or row["status"] not in ("queued", "running"):
+            continue
+        job = find_job(row["id"], pool)
+        if job is None or not job.done:
+            continue
+        progress = tstore.read_progress(row["id"]) or {}
+        stopped = job.status == "stopped"
+        ended = job.message or f"its job ended with status {job.status}."
+        progress.update(status="stopped" if stopped else "failed", message=ended)
+        tstore.write_progress(row["id"], progress)
+        settled.append(row["id"])
+    return settled

@@ -1,0 +1,53 @@
+"""One status everywhere: an experiment whose job ended without writing its end (stopped while
+queued, worker killed) is recorded as stopped or failed, not left "queued" or "running"."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from corel_core.jobs import JobPool
+from corel_core.store.experiments import TaskDepStore
+from corel_core.studies.taskdep import TaskDepConfig
+from corel_core.studies.taskdep.background import settle, start_taskdep_job
+from tests.test_jobs import hold, wait_for
+
+
+@pytest.fixture()
+def pool():
+    p = JobPool(max_jobs=1, quick_jobs=1)
+    yield p
+    p.shutdown(wait=True, timeout=10)
+
+
+def status(tstore: TaskDepStore, exp_id: str) -> str:
+    return {r["id"]: r["status"] for r in tstore.list()}[exp_id]
+
+
+def test_stopped_while_queued_and_killed_while_running_show_as_such(pool, tmp_path: Path) -> None:
+    tstore = TaskDepStore(tmp_path)
+    cfg = TaskDepConfig(seeds=(0,), epochs=50)
+    release = tmp_path / "release"
+    blocker = pool.submit(hold, (str(release), "blocker"), label="holds the only long slot")
+    queued, queued_id = start_taskdep_job(cfg, root=tmp_path, pool=pool)
+    assert status(tstore, queued_id) == "queued"
+    queued.stop()
+    assert queued.wait(10) and queued.status == "stopped"
+    assert status(tstore, queued_id) == "queued"  # the job never ran: nobody wrote its end
+    assert settle(tstore, pool) == [queued_id]
+    assert status(tstore, queued_id) == "stopped"
+
+    release.touch()
+    assert blocker.wait(60)  # the first worker may still be starting
+    running, running_id = start_taskdep_job(cfg, root=tmp_path, pool=pool)
+    assert wait_for(lambda: status(tstore, running_id) == "running" and running.pid, 60)
+    os.kill(running.pid, signal.SIGKILL)
+    assert running.wait(10) and running.status == "failed"
+    assert status(tstore, running_id) == "running"
+    assert settle(tstore, pool) == [running_id]
+    assert status(tstore, running_id) == "failed"
+    assert "SIGKILL" in tstore.read_progress(running_id)["message"]
+    assert settle(tstore, pool) == []  # settled once; finished experiments are left alone
