@@ -177,9 +177,15 @@ def test_a_classroom_of_sessions_trains_at_once_beside_a_busy_process(
                 f"{url}/train?dataset=moons&limit=500&model=mlp&latent-dim=2&hidden=16"
                 f"&epochs={epochs}&batch-size=10&seed={seed}&name=class-{seed}"
             )
-            tab.get_by_role("button", name="Start training").click()
-            # The tab shows its own job (its name), queued, running or done; nobody else's.
-            tab.get_by_text(f"class-{seed}: ").first.wait_for(timeout=120_000)
+            try:
+                tab.get_by_role("button", name="Start training").click()
+                # The tab shows its own job (its name), queued, running or done; nobody else's.
+                tab.get_by_text(f"class-{seed}: ").first.wait_for(timeout=120_000)
+            except Exception as exc:  # say what the student saw, not only that a wait ran out
+                tab.screenshot(path=str(runs_dir.parent / f"load-{seed}.png"))
+                shown = tab.locator("body").inner_text()[:3000]
+                student = seed - SEEDS[0] + 1
+                raise AssertionError(f"student {student}: {exc}\npage: {shown}") from exc
             texts.extend(_status_texts([tab]))
             # The training lives on the server: closing the tab leaves it running. (16 open
             # tabs would share these 2 cores with the server; a class brings its own machines.)

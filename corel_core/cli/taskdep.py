@@ -112,6 +112,12 @@ def cmd_taskdep(args: argparse.Namespace) -> int:
             f"{len(cfg.seeds)} seed(s), {result.seconds:.0f} s; mean ± sd over seeds (nats)"
         )
         print(format_table(result))
+        if args.quick:
+            print(
+                f"--quick: a smoke test ({QUICK['epochs']} epochs, {QUICK['n_source']} source "
+                f"samples, {len(QUICK['seeds'])} seed); these numbers are not the README's "
+                "table, which uses the defaults (drop --quick)."
+            )
         print(f"saved: {store.root / 'taskdep' / str(result.id)}")
     if result.status != "completed":
         print(f"status: {result.status}. {result.message}", file=sys.stderr)
