@@ -32,23 +32,6 @@ def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +44,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
     import urllib.request
 
     runs = tmp_path_factory.mktemp("browser-runs")
-    port = _free_port()
+    from corel_core.bench.first_run import free_port
+
+    port = free_port()
     env = {
         **os.environ,
         "COREL_RUNS_DIR": str(runs),
@@ -119,15 +104,9 @@ def _playwright():
 
 def _chromium_context(pw, profile: Path):
     """Debian's headless Chromium with its own profile (cookies), never a downloaded browser."""
-    import shutil
+    from corel_core.bench.first_run import launch_chromium
 
-    return pw.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-        headless=True,
-        args=CHROMIUM_FLAGS,
-        viewport={"width": 1400, "height": 1000},
-    )
+    return launch_chromium(pw, profile)
 
 
 @pytest.fixture(scope="session")

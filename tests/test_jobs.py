@@ -73,6 +73,12 @@ def ignore_stop(control, progress) -> None:
         time.sleep(0.05)
 
 
+def priorities(control, progress) -> tuple[int, int, int]:
+    """(this worker's nice value, its parent's, the parent's pid)."""
+    parent = os.getppid()
+    return os.getpriority(os.PRIO_PROCESS, 0), os.getpriority(os.PRIO_PROCESS, parent), parent
+
+
 def fail_with(control, progress, kind: str) -> None:
     progress.set_message("about to fail")
     if kind == "value":
@@ -341,3 +347,21 @@ def test_a_worker_whose_server_died_stops_by_itself(tmp_path: Path) -> None:
         return state == "Z"
 
     assert wait_for(gone, 5.0), "the orphaned worker kept running"
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_workers_run_below_the_server_once_whatever_the_start_method(method: str) -> None:
+    from corel_core.jobs.worker import DEFAULT_NICE
+
+    pool = JobPool(max_jobs=1, quick_jobs=1, method=method)
+    try:
+        job = pool.submit(priorities, label="priorities")
+        assert job.wait(120) and job.status == "completed", job.message
+        own, parent_nice, parent = job.result
+    finally:
+        pool.shutdown(wait=True, timeout=10)
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, server + DEFAULT_NICE)
+    assert own == expected  # lowered once: not again in a worker forked from a lowered server
+    if method == "forkserver":  # the forkserver lowered itself before its heavy imports
+        assert parent != os.getpid() and parent_nice == expected

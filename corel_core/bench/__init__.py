@@ -1,6 +1,6 @@
 """Benchmarks that print ratios against named peers measured in the same run.
 
-`python -m corel_core bench persistence|connectivity [--quick]` ends up in `main` below.
+`python -m corel_core bench persistence|connectivity|first-run [--quick]` ends up in `main` below.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from corel_core.bench.connectivity import format_connectivity_bench, run_connectivity_bench
 from corel_core.bench.persistence import format_persistence_bench, run_persistence_bench
 
-BENCHES = ("persistence", "connectivity")
+BENCHES = ("persistence", "connectivity", "first-run")
 
 __all__ = [
     "BENCHES",
@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.name == "persistence":
         from corel_core.bench.persistence import main as run
+    elif args.name == "first-run":
+        from corel_core.bench.first_run import main as run
     else:
         from corel_core.bench.connectivity import main as run
     run(quick=args.quick)

@@ -174,7 +174,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("lessons", help="list the ready-made presets")
     p.add_argument("--list", action="store_true", help="list them (the default)")
     p = sub.add_parser("bench", help="benchmarks with ratios against peers")
-    p.add_argument("which", choices=["persistence", "connectivity"])
+    p.add_argument("which", choices=["persistence", "connectivity", "first-run"])
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     p = sub.add_parser(
         "warmup",

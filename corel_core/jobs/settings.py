@@ -12,6 +12,7 @@ LOG = logging.getLogger(__name__)
 # batch (scikit-learn's datasets 2.8 s, torch's compiler stack that the optimiser pulls in 2 s,
 # UMAP's numba 1.3 s); forked from the warm forkserver a job starts in ~10 ms.
 PRELOAD = (
+    "corel_core.jobs.forkserver_init",  # first: the imports below run at the workers' priority
     "numpy",
     "torch",
     "torch._dynamo",

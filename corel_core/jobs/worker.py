@@ -61,9 +61,17 @@ def limit_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+_lowered = False  # set in the forkserver by its first preload; forked workers inherit it
+
+
 def lower_priority() -> None:
     """Run below the web server (COREL_JOB_NICE, default 5): when the cores are busy, page
-    renders go first and training takes what is left."""
+    renders go first and training takes what is left. Once per process: a worker forked from
+    the forkserver (which lowered itself before its imports) keeps the forkserver's level."""
+    global _lowered
+    if _lowered:
+        return
+    _lowered = True
     with contextlib.suppress(ValueError, OSError):
         os.nice(max(0, int(os.environ.get("COREL_JOB_NICE", str(DEFAULT_NICE)))))
 
