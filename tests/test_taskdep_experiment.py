@@ -223,6 +223,12 @@ def test_cli_json_has_the_three_models(mnist_dir, tmp_path, monkeypatch, capsys)
     assert set(out["summary"]) == set(KINDS)
     assert out["config"]["n_target"] == 30
     assert TaskDepStore(tmp_path).load_result(out["id"]) == out
+    # the table form says that --quick numbers are a smoke test, with the sizes it used
+    args = parser.parse_args([*common, "--runs-dir", str(tmp_path)])
+    assert taskdep_cli.cmd_taskdep(args) == 0
+    text = capsys.readouterr().out
+    assert "--quick: a smoke test (1 epoch, 60 source samples, 1 seed)" in text
+    assert "not the README's table" in text
 
 
 def test_a_stop_during_evaluation_ends_the_experiment_as_stopped(mnist_dir, tmp_path):

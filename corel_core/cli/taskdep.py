@@ -68,6 +68,11 @@ def add_taskdep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
     return p
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 seed', '3 seeds'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def default_target(source: str) -> str:
     """The first target paired with `source` in TASK_PAIRS (shifted, digits)."""
     return next(t for s, t in TASK_PAIRS if s == source)
@@ -114,8 +119,9 @@ def cmd_taskdep(args: argparse.Namespace) -> int:
         print(format_table(result))
         if args.quick:
             print(
-                f"--quick: a smoke test ({QUICK['epochs']} epochs, {QUICK['n_source']} source "
-                f"samples, {len(QUICK['seeds'])} seed); these numbers are not the README's "
+                f"--quick: a smoke test ({plural(QUICK['epochs'], 'epoch')}, "
+                f"{plural(QUICK['n_source'], 'source sample')}, "
+                f"{plural(len(QUICK['seeds']), 'seed')}); these numbers are not the README's "
                 "table, which uses the defaults (drop --quick)."
             )
         print(f"saved: {store.root / 'taskdep' / str(result.id)}")
