@@ -30,114 +30,9 @@ from pages._guard import through_app
 from ui.jobs import failure_text
 from ui.session import may_control, owner_id
 
-through_app()
-
-store = TaskDepStore()
-
-st.title("Task dependency")
-st.markdown(
-    "A **source** task with thousands of samples and a **target** task with only ~100: a VAE "
-    "ignores which task a sample came from, a CVAE conditions on it, and the CVAE with the "
-    "*optimal prior* replaces N(0, I) by the aggregated posterior q(z) (Takahashi et al., KDD "
-    "2022). How much does each code still depend on the task, and which fits unseen samples "
-    "best? The default set is built in (synthetic: a shared 2-D latent rendered differently per "
-    "task); the MNIST pairs need the MNIST files."
-)
-with st.expander("The two theorems", expanded=False):
-    st.markdown("**Theorem 1** splits the CVAE's KL regulariser exactly:")
-    st.latex(
-        r"R=\mathbb{E}_{p(x,s)}\,\mathrm{KL}\big(q(z|x,s)\,\|\,p(z)\big)"
-        r"= I(S;Z)+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)+\sum_k \pi_k\, I(X;Z\mid S=k)"
-    )
-    st.markdown(
-        "With the fixed prior p(z) = N(0, I), the term KL(q(z)‖p(z)) trades against I(S;Z): "
-        "the N(0, I) prior is one *cause* of the task dependency a CVAE's code keeps, not a cure."
-    )
-    st.markdown("**Theorem 2**: with the prior set to q(z) the bound only gets better,")
-    st.latex(
-        r"\mathcal{F}_{\text{proposed}}=\mathcal{F}_{\text{CVAE}}"
-        r"+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)\;\ge\;\mathcal{F}_{\text{CVAE}}"
-    )
-    st.markdown("and the regulariser becomes I((X,S);Z): no term trades against I(S;Z).")
-
-# -- controls --------------------------------------------------------------------------------
-DEFAULT = TaskDepConfig()  # the page starts from the experiment's own defaults
-sources = sorted({s for s, _ in TASK_PAIRS})
-cols = st.columns(5)
-source = cols[0].selectbox(
-    "Source task",
-    sources,
-    index=sources.index(DEFAULT.source) if DEFAULT.source in sources else 0,
-    key="td.source",
-)
-targets = sorted(t for s, t in TASK_PAIRS if s == source)
-target = cols[1].selectbox(
-    "Target task",
-    targets,
-    index=targets.index(DEFAULT.target) if DEFAULT.target in targets else 0,
-    key=f"td.target.{source}",
-)
-PAIR_DEFAULT = TaskDepConfig.for_pair(source, target)  # e.g. MNIST pairs train 20 epochs
-n_target = cols[2].number_input(
-    "Target samples",
-    10,
-    1000,
-    PAIR_DEFAULT.n_target,
-    step=10,
-    key="td.n_target",
-    help="Training samples (images or points) of the target task.",
-)
-seeds = cols[3].number_input(
-    "Seeds", 1, 10, len(DEFAULT.seeds), key="td.seeds", help="Repeats with seeds 0..N-1."
-)
-epochs = cols[4].number_input(
-    "Epochs",
-    1,
-    200,
-    PAIR_DEFAULT.epochs,
-    key=f"td.epochs.{source}",  # a new source starts from its own default
-    help="Per model and seed.",
-)
-config = None
-try:
-    config = TaskDepConfig.for_pair(
-        source, target, n_target=int(n_target), seeds=int(seeds), epochs=int(epochs)
-    )
-except ConfigError as exc:
-    st.error(str(exc))
-st.caption(
-    "Each seed trains 3 models on the same data; expect a few minutes per seed on a laptop CPU."
-)
-if st.button("Start", type="primary", disabled=config is None, icon=":material/play_arrow:"):
-    try:
-        _, exp_id = start_taskdep_job(config, root=store.root.parent, owner=owner_id(create=True))
-        st.query_params["exp"] = exp_id
-    except ValueError as exc:
-        st.error(str(exc))
-
-# -- which experiment to show ----------------------------------------------------------------
-settle(store)  # a job that ended without writing its end (killed, stopped while queued)
-rows = store.list()
-ids = [r["id"] for r in rows]
-status_of = {r["id"]: r["status"] for r in rows}
-wanted = st.query_params.get("exp")
-if not ids:
-    st.info("No experiments yet: choose the tasks and press **Start**.")
-    st.stop()
-chosen = st.selectbox(
-    "Experiment",
-    ids,
-    index=ids.index(wanted) if wanted in ids else 0,
-    format_func=lambda i: f"{i} · {status_of[i]}",
-    # the statuses are part of the key so that a finished experiment's label is redrawn
-    key=f"td.exp.{wanted}.{zlib.crc32(repr(sorted(status_of.items())).encode())}",
-)
-if chosen != wanted:
-    st.query_params["exp"] = chosen
-
 
 @st.fragment(run_every=1.0)
-def progress_panel(exp_id: str) -> None:
+def progress_panel(store: TaskDepStore, exp_id: str) -> None:
     """Per-model progress from progress.json; reruns the whole page once the result exists."""
     if store.load_result(exp_id) is not None:
         st.rerun()
@@ -207,7 +102,7 @@ def numbers_table(result: TaskDepResult) -> pd.io.formats.style.Styler:
     return shown.style.set_tooltips(tips)
 
 
-def show_result(exp_id: str, result: TaskDepResult) -> None:
+def show_result(store: TaskDepStore, exp_id: str, result: TaskDepResult) -> None:
     """Figures side by side, each with a sentence saying what it means."""
     data = result.data
     st.caption(
@@ -269,11 +164,134 @@ def show_result(exp_id: str, result: TaskDepResult) -> None:
     )
 
 
-raw = store.load_result(chosen)
-if raw is None:
-    progress_panel(chosen)
-else:
+def intro() -> None:
+    """Title, the question and the two theorems."""
+    st.title("Task dependency")
+    st.markdown(
+        "A **source** task with thousands of samples and a **target** task with only ~100: a VAE "
+        "ignores which task a sample came from, a CVAE conditions on it, and the CVAE with the "
+        "*optimal prior* replaces N(0, I) by the aggregated posterior q(z) (Takahashi et al., KDD "
+        "2022). How much does each code still depend on the task, and which fits unseen samples "
+        "best? The default set is built in (synthetic: a shared 2-D latent rendered differently "
+        "per task); the MNIST pairs need the MNIST files."
+    )
+    with st.expander("The two theorems", expanded=False):
+        st.markdown("**Theorem 1** splits the CVAE's KL regulariser exactly:")
+        st.latex(
+            r"R=\mathbb{E}_{p(x,s)}\,\mathrm{KL}\big(q(z|x,s)\,\|\,p(z)\big)"
+            r"= I(S;Z)+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)+\sum_k \pi_k\, I(X;Z\mid S=k)"
+        )
+        st.markdown(
+            "With the fixed prior p(z) = N(0, I), the term KL(q(z)‖p(z)) trades against "
+            "I(S;Z): the N(0, I) prior is one *cause* of the task dependency a CVAE's code "
+            "keeps, not a cure."
+        )
+        st.markdown("**Theorem 2**: with the prior set to q(z) the bound only gets better,")
+        st.latex(
+            r"\mathcal{F}_{\text{proposed}}=\mathcal{F}_{\text{CVAE}}"
+            r"+\mathrm{KL}\big(q(z)\,\|\,p(z)\big)\;\ge\;\mathcal{F}_{\text{CVAE}}"
+        )
+        st.markdown("and the regulariser becomes I((X,S);Z): no term trades against I(S;Z).")
+
+
+def controls(store: TaskDepStore) -> None:
+    """Source, target, sizes and Start (a job of this tab, bound to the URL as ?exp=ID)."""
+    default = TaskDepConfig()  # the page starts from the experiment's own defaults
+    sources = sorted({s for s, _ in TASK_PAIRS})
+    cols = st.columns(5)
+    source = cols[0].selectbox(
+        "Source task",
+        sources,
+        index=sources.index(default.source) if default.source in sources else 0,
+        key="td.source",
+    )
+    targets = sorted(t for s, t in TASK_PAIRS if s == source)
+    target = cols[1].selectbox(
+        "Target task",
+        targets,
+        index=targets.index(default.target) if default.target in targets else 0,
+        key=f"td.target.{source}",
+    )
+    pair_default = TaskDepConfig.for_pair(source, target)  # e.g. MNIST pairs train 20 epochs
+    n_target = cols[2].number_input(
+        "Target samples",
+        10,
+        1000,
+        pair_default.n_target,
+        step=10,
+        key="td.n_target",
+        help="Training samples (images or points) of the target task.",
+    )
+    seeds = cols[3].number_input(
+        "Seeds", 1, 10, len(default.seeds), key="td.seeds", help="Repeats with seeds 0..N-1."
+    )
+    epochs = cols[4].number_input(
+        "Epochs",
+        1,
+        200,
+        pair_default.epochs,
+        key=f"td.epochs.{source}",  # a new source starts from its own default
+        help="Per model and seed.",
+    )
+    config = None
     try:
-        show_result(chosen, TaskDepResult.from_dict(raw))
-    except ValueError as exc:
-        st.error(f"This experiment cannot be shown: {exc}")
+        config = TaskDepConfig.for_pair(
+            source, target, n_target=int(n_target), seeds=int(seeds), epochs=int(epochs)
+        )
+    except ConfigError as exc:
+        st.error(str(exc))
+    st.caption(
+        "Each seed trains 3 models on the same data; expect a few minutes per seed on a laptop CPU."
+    )
+    if st.button("Start", type="primary", disabled=config is None, icon=":material/play_arrow:"):
+        try:
+            _, exp_id = start_taskdep_job(
+                config, root=store.root.parent, owner=owner_id(create=True)
+            )
+            st.query_params["exp"] = exp_id
+        except ValueError as exc:
+            st.error(str(exc))
+
+
+def choose_experiment(store: TaskDepStore) -> str | None:
+    """The experiment to show (the URL's, else the newest); None when there is none yet."""
+    settle(store)  # a job that ended without writing its end (killed, stopped while queued)
+    rows = store.list()
+    ids = [r["id"] for r in rows]
+    status_of = {r["id"]: r["status"] for r in rows}
+    wanted = st.query_params.get("exp")
+    if not ids:
+        st.info("No experiments yet: choose the tasks and press **Start**.")
+        return None
+    chosen = st.selectbox(
+        "Experiment",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=lambda i: f"{i} · {status_of[i]}",
+        # the statuses are part of the key so that a finished experiment's label is redrawn
+        key=f"td.exp.{wanted}.{zlib.crc32(repr(sorted(status_of.items())).encode())}",
+    )
+    if chosen != wanted:
+        st.query_params["exp"] = chosen
+    return chosen
+
+
+def main() -> None:
+    through_app()
+    store = TaskDepStore()
+    intro()
+    controls(store)
+    chosen = choose_experiment(store)
+    if chosen is None:
+        return
+    raw = store.load_result(chosen)
+    if raw is None:
+        progress_panel(store, chosen)
+    else:
+        try:
+            show_result(store, chosen, TaskDepResult.from_dict(raw))
+        except ValueError as exc:
+            st.error(f"This experiment cannot be shown: {exc}")
+
+
+main()

@@ -127,7 +127,7 @@ def test_train_page_link_sets_every_kind_of_widget_and_is_rewritten(runs_dir: Pa
     assert shown == link  # the page writes the same link back
 
 
-def test_train_page_refuses_a_bad_link_with_a_sentence(runs_dir: Path) -> None:
+def test_train_page_names_a_bad_link_value_and_keeps_the_rest(runs_dir: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.switch_page("pages/train.py")
@@ -135,7 +135,8 @@ def test_train_page_refuses_a_bad_link_with_a_sentence(runs_dir: Path) -> None:
     at.run()
     assert not at.exception
     assert any("greater than 0" in w.value and "eta" in w.value for w in at.warning)
-    assert at.number_input(key="form.train.epochs").value == 10  # the whole link is ignored
+    assert at.number_input(key="form.train.epochs").value == 4  # the good setting is kept
+    assert at.number_input(key="form.loss.eta").value == RunConfig().loss.eta
 
 
 def test_runs_page_empty_store(runs_dir: Path) -> None:
