@@ -247,8 +247,8 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
             st.error(str(exc))
         if result is not None:
             reason = (
-                "Already evaluated with these settings: the result below is read from the run "
-                "folder. Change a setting to evaluate again."
+                "Evaluated with these settings: the result below is kept in the run folder. "
+                "Change a setting to evaluate again."
             )
     reattach()
     if JOB_KEY in st.session_state:

@@ -37,7 +37,7 @@ def main() -> None:
         st.warning(f"`{s.id}` cannot be read: {s.message}")
 
     st.subheader("Compare curves")
-    compare_curves(store, shown)
+    compare_curves(store, rows, shown)
 
     st.subheader("One run")
     labels = {r["id"]: r["label"] for r in shown if r["status"] != "broken"}

@@ -145,7 +145,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     print("official", means)
     assert all(0.0 <= m <= 1.0 for m in means.values()) and means["kde"] > 0.5, means
     # evaluated: the button is disabled, and a caption says why
-    page.get_by_text("Already evaluated with these settings").first.wait_for(state="attached")
+    page.get_by_text("Evaluated with these settings").first.wait_for(state="attached")
     assert page.get_by_role("button", name="Evaluate").is_disabled()
 
     # split-half (ours): the first half of 'eval' holds 43 to 47 digits a class, so n = 43

@@ -72,9 +72,15 @@ def test_table_has_settings_and_final_terms_under_human_headers(runs_dir: Path) 
 def test_filters_narrow_the_table(runs_dir: Path) -> None:
     _, conn, _ = _store(runs_dir)
     at = _open(runs_dir)
+    chosen = at.multiselect(key="runs.compare_ids").value
+    assert len(chosen) == 2
     at.text_input(key="runs.search").input("withconn").run()
     assert at.dataframe[0].value["id"].tolist() == [conn]
+    at.text_input(key="runs.search").input("no such run").run()
+    assert at.dataframe[0].value.empty
     at.text_input(key="runs.search").input("").run()
+    # a search that hid every run leaves the curve comparison as it was
+    assert at.multiselect(key="runs.compare_ids").value == chosen
     at.multiselect(key="runs.dataset").select("digits").run()
     assert at.dataframe[0].value["dataset"].tolist() == ["digits"]
     assert any("1 of 2 runs" in c.value for c in at.caption)

@@ -77,11 +77,11 @@ def test_kde_page_with_one_run(one_run_store: Path, monkeypatch) -> None:
     assert list(table["scorer"]) == ["count", "kde", "ocsvm"]
     assert ((table["mean AUROC"] >= 0) & (table["mean AUROC"] <= 1)).all()
     assert at.button(key="kde.oc_go").disabled  # cached: nothing to start, and it says so
-    assert "Already evaluated with these settings" in _captions(at)
+    assert "Evaluated with these settings" in _captions(at)
     at.selectbox(key="kde.oc_n").set_value(80).run()
     assert not at.exception and not at.error
     assert not at.button(key="kde.oc_go").disabled  # not cached for n = 80
-    assert "Already evaluated" not in _captions(at)
+    assert "Evaluated with these settings" not in _captions(at)
     # split-half: references from the first half of 'eval', so n follows that half's rarest class
     at.radio(key="kde.oc_protocol").set_value("split-half").run()
     assert not at.exception and not at.error

@@ -124,3 +124,17 @@ def test_ratio_fidelity_bars_print_the_recovered_share_and_flag_low_ones():
     assert list(exact.y) == [7.82, 2.15] and list(learned.y) == [4.75, 2.36]
     assert learned.text[0] == f"⚠ {4.75 / 7.82:.0%}" and learned.text[1] == "110%"
     json.loads(fig.to_json())
+
+
+def test_legends_sit_inside_the_figure_under_the_plot():
+    """A legend placed below the paper (y < 0 in paper units) is cut off by the figure's edge."""
+    figures = [
+        decomposition_bars({"CVAE": {"i_sz": 0.2, "kl_qz_pz": 1.5, "i_xz_s": 10.0}}),
+        mi_estimates_figure({"CVAE": {"mixture (held-out)": (0.2, 0.1, 0.3)}}, h_s=0.5),
+        likelihood_figure({"CVAE": {"N(0, I)": (-90.0, -91.0, -89.0)}}),
+    ]
+    for fig in figures:
+        legend = fig.layout.legend
+        assert fig.layout.showlegend is not False
+        assert legend.orientation == "h" and legend.yref == "container", fig.layout.title.text
+        assert legend.y == 0.0 and legend.yanchor == "bottom"

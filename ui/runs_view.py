@@ -58,14 +58,21 @@ def filtered_table(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     return shown
 
 
-def compare_curves(store: RunStore, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Pick runs and draw their loss curves with the chosen axis, terms and smoothing."""
+def compare_curves(
+    store: RunStore, rows: Sequence[Mapping[str, Any]], shown: Sequence[Mapping[str, Any]]
+) -> None:
+    """Pick runs and draw their loss curves with the chosen axis, terms and smoothing.
+
+    Every run is offered, in a fixed order, so that a search narrowing the table never drops the
+    runs already chosen (a widget whose options change loses its value); the first two runs
+    that pass the filters are chosen at first.
+    """
     readable = [r for r in rows if r["status"] != "broken"]
     labels = {r["id"]: r["label"] for r in readable}
     chosen = st.multiselect(
         "Runs to compare",
         list(labels),
-        default=list(labels)[:2],
+        default=[r["id"] for r in shown if r["status"] != "broken"][:2],
         format_func=labels.get,
         key="runs.compare_ids",
         help="Loss curves of the chosen runs; each loss term on its own panel by default.",

@@ -70,16 +70,7 @@ def decomposition_bars(
         )
     fig.update_layout(barmode="relative")
     style(fig, title, x_title="model", y_title="nats", height=LEGEND_BELOW_HEIGHT)
-    _legend_below(fig)
     return fig
-
-
-def _legend_below(fig: go.Figure) -> None:
-    """Legend under the x axis: many entries then wrap without covering the title."""
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0.0},
-        margin={"b": 150},
-    )
 
 
 def _triple(triple: object, what: str) -> tuple[float, float, float]:
@@ -168,7 +159,6 @@ def mi_estimates_figure(
         legend_title="estimator",
         height=LEGEND_BELOW_HEIGHT,
     )
-    _legend_below(fig)
     fig.update_yaxes(rangemode="tozero")
     return fig
 
@@ -221,7 +211,6 @@ def likelihood_figure(
         legend_title="prior",
         height=LEGEND_BELOW_HEIGHT,
     )
-    _legend_below(fig)
     fig.update_xaxes(type="category")
     if extent:  # zoom on the values: differences of a few nats matter, 0 does not
         lo, hi = min(extent), max(extent)
