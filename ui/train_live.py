@@ -150,12 +150,12 @@ def _figures(snap: dict[str, Any]) -> dict[str, Any]:
 
 def show(job: Job, snap: dict[str, Any]) -> None:
     """Progress line, controls, failure sentence, curves, death times and reconstructions."""
-    epochs = max(int(snap.get("epochs") or 0), 1)
+    total = int(snap.get("epochs") or 0)  # 0 until the worker has read the config
     done = int(snap.get("epochs_done") or 0)
+    where = f"epoch {done}/{total}" if total else "starting"
     st.progress(
-        min(done / epochs, 1.0),
-        text=f"{snap['label']}: {snap['status']}, epoch {done}/{snap.get('epochs', 0)}. "
-        f"{snap['message']}",
+        min(done / max(total, 1), 1.0),
+        text=f"{snap['label']}: {snap['status']}, {where}. {snap['message']}",
     )
     if snap["status"] in ACTIVE:
         job_buttons(job, snap["status"], key="live")
