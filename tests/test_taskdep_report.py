@@ -21,7 +21,8 @@ CFG = TaskDepConfig(seeds=(0, 1), epochs=1)
 
 
 def _est(value: float) -> dict[str, float]:
-    return {"value": value, "low": value - 0.1, "high": value + 0.1, "normalized": 0.0, "h_s": 0.6}
+    low, high, h_s = value - 0.1, value + 0.1, 0.6
+    return {"value": value, "low": low, "high": high, "normalized": value / h_s, "h_s": h_s}
 
 
 def _record(seed: int, kind: str, mi: float, ll_own: float, recovery: float = 1.0) -> dict:
@@ -67,6 +68,10 @@ def test_a_bound_with_mean_at_or_below_zero_reads_no_evidence_and_keeps_the_raw_
     assert shown[clf]["CVAE + optimal prior"] == NO_EVIDENCE
     assert raw[clf]["CVAE + optimal prior"] == "-0.6 ± 0.78"  # mean of −1.15 and −0.05
     assert shown[clf]["CVAE"] == "0.25 ± 0.071"  # a positive bound is shown as it is
+    # the bound divided by H(S) follows its bound
+    share = "I/H(S) classifier (boosting)"
+    assert shown[share]["CVAE + optimal prior"] == NO_EVIDENCE
+    assert shown[share]["CVAE"] == "0.4167 ± 0.12"  # 0.25 / 0.6
     # kNN is an estimate, not a bound: its negative mean is not hidden
     assert shown["I kNN"]["CVAE + optimal prior"] == "-0.6 ± 0.78"
     text = format_table(result)

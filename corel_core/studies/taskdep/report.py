@@ -326,7 +326,8 @@ def _cell(entry: dict[str, float] | None) -> str:
 
 
 def _is_bound(key: str) -> bool:
-    return any(key == f"mi.{est}.value" for est in BOUND_ESTIMATORS)
+    """A lower bound on I(S;Z), or that bound divided by H(S)."""
+    return any(key in (f"mi.{est}.value", f"mi.{est}.normalized") for est in BOUND_ESTIMATORS)
 
 
 def table_rows(result: TaskDepResult, with_help: bool = False) -> list[dict[str, Any]]:
