@@ -76,9 +76,7 @@ def show_samples(inputs, model, rows: list[int], names: list[str], fig_config: d
     task = None if inputs.task is None else inputs.task[rows]
     recon = reconstruct(model, x, task)
     if inputs.kind == "image":
-        fig = plots.reconstruction_grid(
-            x, recon, max_images=12, title="Selected samples", labels=names
-        )
+        fig = plots.reconstruction_grid(x, recon, max_images=12, title="", labels=names)
         st.plotly_chart(fig, key="explorer.selected", config=fig_config)
     else:
         table = {"sample": names}

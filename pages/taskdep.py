@@ -107,8 +107,8 @@ def show_result(store: TaskDepStore, exp_id: str, result: TaskDepResult) -> None
     data = result.data
     st.caption(
         f"{result.config.source} → {result.config.target}: trained on "
-        f"{data.get('n_train_source')} + {data.get('n_train_target')} images, scored on "
-        f"{data.get('n_held_out_source')} + {data.get('n_held_out_target')} held-out images; "
+        f"{data.get('n_train_source')} + {data.get('n_train_target')} samples, scored on "
+        f"{data.get('n_held_out_source')} + {data.get('n_held_out_target')} held-out samples; "
         f"{len(result.config.seeds)} seed(s), {result.seconds:.0f} s. Status: {result.status}."
     )
     show_fidelity(result)

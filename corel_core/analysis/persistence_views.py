@@ -98,7 +98,7 @@ def persistence_views(
     z = branch_block(z, cfg.model.branches, branch)
     notes = []
     if n_large > len(z):
-        notes.append(f"only {len(z)} latents are cached, so the large cloud has {len(z)} points.")
+        notes.append(f"Only {len(z)} latents are cached, so the large cloud has {len(z)} points.")
     if n_batch > len(z):
         raise LabError(f"a batch of {n_batch} needs more than the {len(z)} cached latents.")
     metric = cfg.loss.metric
