@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -85,6 +86,13 @@ def test_train_page_starts_a_run_that_reaches_the_store(runs_dir: Path) -> None:
     summaries = RunStore(runs_dir).list()
     assert [s.dataset for s in summaries] == ["moons"]
     assert summaries[0].epochs_done == 2
+    at.run()  # the finished job's panel: its loss curves, on a log axis on request
+    assert not at.exception, [e.value for e in at.exception]
+    loss = next(c for c in at.get("plotly_chart") if "live.loss" in c.proto.id)
+    assert "log" not in json.dumps(json.loads(loss.proto.spec)["layout"].get("yaxis", {}))
+    at.toggle(key="live.log").set_value(True).run()
+    loss = next(c for c in at.get("plotly_chart") if "live.loss" in c.proto.id)
+    assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"
 
 
 def test_train_page_reads_settings_from_the_url(runs_dir: Path) -> None:

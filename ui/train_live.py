@@ -123,16 +123,19 @@ def _resumable(run_id: str | None) -> bool:
         return False
 
 
-def _figures(snap: dict[str, Any]) -> dict[str, Any]:
-    """The panel's figures, rebuilt only when an epoch ended (the fragment redraws every second,
-    and building a figure costs ~50 ms of the server's CPU: with a class of tabs, that adds up)."""
+def _figures(snap: dict[str, Any], log_y: bool = False) -> dict[str, Any]:
+    """The panel's figures, rebuilt only when an epoch ended or the axis changed (the fragment
+    redraws every second, and building a figure costs ~50 ms of the server's CPU: with a class
+    of tabs, that adds up). `log_y`: loss curves on a log axis (the first epoch's loss, often
+    far above the rest, no longer flattens them)."""
     preview = preview_of(snap)
-    stamp = (snap["id"], snap.get("epochs_done"), preview is not None)
+    stamp = (snap["id"], snap.get("epochs_done"), preview is not None, log_y)
     cached = st.session_state.get(FIGURES_KEY)
     if cached is not None and cached[0] == stamp:
         return cached[1]
     history = snap.get("history") or []
-    figures: dict[str, Any] = {"live.loss": plots.loss_curves({snap["label"]: history})}
+    loss = plots.loss_curves({snap["label"]: history}, log_y=log_y)
+    figures: dict[str, Any] = {"live.loss": loss}
     deaths = snap.get("deaths")
     if deaths:
         eta = float((snap.get("config") or {}).get("loss", {}).get("eta", 1.0))
@@ -181,12 +184,14 @@ def show(job: Job, snap: dict[str, Any]) -> None:
             )
     if run_id:
         st.caption(f"Run `{run_id}`")
-    figures = _figures(snap)
+    log_y = st.toggle(
+        "Log axis", key="live.log", help="Loss curves on a log scale (values ≤ 0 are left out)."
+    )
+    figures = _figures(snap, log_y)
     st.plotly_chart(figures["live.loss"], key="live.loss")
     draw_codes(snap)  # the latent space, moving once per epoch
-    if "live.deaths" in figures:
-        left, right = st.columns(2)
-        left.plotly_chart(figures["live.deaths"], key="live.deaths")
-        right.plotly_chart(figures["live.stats"], key="live.stats")
+    if "live.deaths" in figures:  # one under the other: side by side they get ~190 px at 1024
+        st.plotly_chart(figures["live.deaths"], key="live.deaths")
+        st.plotly_chart(figures["live.stats"], key="live.stats")
     if "live.preview" in figures:
         st.plotly_chart(figures["live.preview"], key="live.preview")
