@@ -67,8 +67,15 @@ def test_upload_bad_then_good_file_on_the_train_page(app_server: dict, page) -> 
     kept = [p.name for p in uploads.iterdir() if p.name.startswith("good-")]
     assert len(kept) == 1 and (uploads / kept[0]).read_bytes() == good
     assert f"dataset=upload%3A{kept[0]}" in page.url
-    shown = page.evaluate(SELECTBOX_VALUES_JS)
-    assert f"upload:{kept[0]}" in shown, shown
+    # the address changes as soon as the script sets it; the select box is redrawn a moment
+    # later, so wait for it rather than read it once
+    wanted = f"upload:{kept[0]}"
+    try:
+        page.wait_for_function(
+            f"() => ({SELECTBOX_VALUES_JS})().includes({json.dumps(wanted)})", timeout=30_000
+        )
+    except Exception as exc:
+        raise AssertionError(page.evaluate(SELECTBOX_VALUES_JS)) from exc
     assert page.get_by_text("That file was not used:").count() == 0
 
 
