@@ -36,61 +36,24 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory):
-    """The real app served by `streamlit run app.py` on a free loopback port, own run store."""
+    """The real app served by `streamlit run app.py` on a free loopback port, own run store.
+
+    Headless and without a file watcher (.streamlit/config.toml), so tests writing files cause
+    no inotify churn over the repo.
+    """
     import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+
+    from corel_core.bench.first_run import served
 
     runs = tmp_path_factory.mktemp("browser-runs")
-    from corel_core.bench.first_run import free_port
-
-    port = free_port()
     env = {
         **os.environ,
         "COREL_RUNS_DIR": str(runs),
         "COREL_DATA_DIR": str(SHARED_MNIST),
         "COREL_UPLOADS_DIR": str(runs.parent / "uploads"),
     }
-    log = open(runs.parent / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",  # no inotify churn over the repo while tests write files
-            "none",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                if resp.read().strip() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        raise RuntimeError(f"streamlit did not answer on {url}; see {log.name}")
-    yield {"url": url, "runs_dir": runs}
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with served(REPO / "app.py", env, runs.parent / "streamlit.log") as (url, _):
+        yield {"url": url, "runs_dir": runs}
 
 
 @pytest.fixture(scope="session")

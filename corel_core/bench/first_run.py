@@ -63,8 +63,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(script: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, float]]:
-    """Serve `script` with Streamlit on loopback; yields (url, seconds until /health said ok)."""
+def served(
+    script: Path, env: dict[str, str], log: Path, timeout: float = 60.0
+) -> Iterator[tuple[str, float]]:
+    """Serve `script` with Streamlit on loopback; yields (url, seconds until /health said ok).
+
+    RuntimeError if the server exits or does not answer within `timeout` seconds. The server is
+    stopped on leaving (SIGTERM, then SIGKILL after 15 s).
+    """
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
@@ -76,6 +82,8 @@ def served(script: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, 
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the server exited; see {log}")
+                if time.perf_counter() - start > timeout:
+                    raise RuntimeError(f"streamlit did not answer on {url}; see {log}")
                 try:
                     with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
                         if resp.read().strip() == b"ok":
