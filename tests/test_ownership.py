@@ -23,15 +23,19 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LONG = {"dataset": "moons", "epochs": "500", "limit": "200", "name": "held"}
 
 
-def train_page(params: dict[str, str] | None = None) -> AppTest:
+def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/train.py")
+    at.switch_page(page)
     if params:
         at.query_params.update(params)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def train_page(params: dict[str, str] | None = None) -> AppTest:
+    return open_page("pages/train.py", params)
 
 
 def labels(at: AppTest) -> list[str]:
@@ -81,12 +85,7 @@ def test_a_tab_gets_a_token_when_it_starts_and_controls_only_its_job(started) ->
 
 
 def runs_page_on(run_id: str, params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/runs.py")
-    if params:
-        at.query_params.update(params)
-    at.run()
+    at = open_page("pages/runs.py", params)
     next(s for s in at.selectbox if s.label == "Run").set_value(run_id).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
