@@ -33,7 +33,7 @@ warmup: $(VENV)/.warm
 setup: $(VENV)/.dev $(VENV)/.warm
 
 run: $(VENV)/.runtime $(VENV)/.warm
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	$(PY) -m ui.serve --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,10 @@ inputs are cached in this process.
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import numpy as np
 import streamlit as st
 
@@ -28,7 +32,6 @@ from corel_core.analysis.runs_table import unique_labels
 from corel_core.plots.latent import axis_titles
 from corel_core.store import RunStore
 from corel_core.training.runner import load_trained_model, reconstruct
-from pages._guard import through_app
 from ui.charts import selected_rows
 from ui.explorer_parts import (
     METHODS,
@@ -40,8 +43,6 @@ from ui.explorer_parts import (
 from ui.jobs import colors, projection
 from ui.pagestate import publish, restore
 from ui.session import owner_id
-
-through_app()
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the trained model (once per run)…")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import streamlit as st
 
 from corel_core.store import RunStore
-from pages._guard import through_app
-
-through_app()
 
 
 def main() -> None:

@@ -12,6 +12,10 @@ caption saying why.
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import streamlit as st
 
 from corel_core import plots
@@ -22,13 +26,10 @@ from corel_core.data import list_datasets
 from corel_core.density import SCORERS
 from corel_core.density.oneclass import PROTOCOLS
 from corel_core.store import RunStore
-from pages._guard import through_app
 from ui.jobs import compute_quietly
 from ui.oneclass_job import JOB_KEY, poll_job, reattach, submit_job
 from ui.pagestate import Param, publish, restore
 from ui.session import owner_id
-
-through_app()
 
 
 @st.cache_data(

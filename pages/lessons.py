@@ -9,6 +9,10 @@ PCA comparison and the stacked autoencoder train in a worker too, while the page
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import streamlit as st
 
 from corel_core import plots
@@ -23,12 +27,9 @@ from corel_core.studies.background import deep_vs_pca_on, stacked_on
 from corel_core.studies.lessons import LESSON_GROUPS, latest_run, lesson_result
 from corel_core.training.launch import preview_of, submit_training
 from corel_core.training.runner import load_trained_model
-from pages._guard import through_app
 from ui.charts import FIGURE_CONFIG
 from ui.jobs import compute
 from ui.session import owner_id
-
-through_app()
 
 JOBS_KEY = "lessons.jobs"  # preset name -> job id started from this browser session
 store = RunStore()

@@ -9,6 +9,10 @@ rerun caused by any widget only recomputes what its parameters changed.
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import streamlit as st
 
 from corel_core import plots
@@ -17,13 +21,10 @@ from corel_core.analysis.errors import LabError
 from corel_core.analysis.persistence_views import PersistenceViews, densification, persistence_views
 from corel_core.store import Run, RunStore
 from corel_core.studies.toy import SNAPSHOT_EPOCHS, load_toy_result, run_toy, toy_runs
-from pages._guard import through_app
 from ui.jobs import compute, compute_quietly
 from ui.pagestate import Param, publish, restore
 from ui.session import owner_id
 from ui.tables import show_table
-
-through_app()
 
 SIZES = (100, 500, 1000, 2000, 5000, 10000)
 

@@ -7,17 +7,18 @@ or resumed only by the tab that made it (ui.session); everyone else sees it read
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import streamlit as st
 
 from corel_core.analysis.exports import latents_to_csv, reproduce_snippet, weights_bytes
 from corel_core.analysis.runs_table import run_rows
 from corel_core.store import RunError, RunStore
-from pages._guard import through_app
 from ui.run_actions import run_actions
 from ui.runs_view import compare_curves, filtered_table
 from ui.urlstate import config_to_params
-
-through_app()
 
 
 def main() -> None:

@@ -9,6 +9,10 @@ seconds, so a reload, another tab or a sweep started on the command line all sho
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import os
 
 import streamlit as st
@@ -20,7 +24,6 @@ from corel_core.studies.sweep import SweepError, SweepSpec, SweepStore, parse_gr
 from corel_core.studies.sweep.launch import driver_alive, start_driver, stop_driver
 from corel_core.studies.sweep.results import label_of, summary
 from corel_core.studies.sweep.spec import NOT_SWEPT
-from pages._guard import through_app
 from ui.urlstate import ignored_text, read_link
 
 SELECTED = "sweeps.selected"
@@ -170,7 +173,6 @@ def results(out: dict, fields: list[str], metrics: list[str]) -> None:
 
 
 def main() -> None:
-    through_app()
     st.title("Sweeps")
     st.caption(
         f"Grids of ordinary runs on Ray Tune, kept in `{store.root}`; every trial is a run "

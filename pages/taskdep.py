@@ -7,6 +7,10 @@ experiments live next to the runs and are reopened from the list, bound to the U
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import zlib
 
 import numpy as np
@@ -26,7 +30,6 @@ from corel_core.studies.taskdep import (
     report,
 )
 from corel_core.studies.taskdep.background import find_job, settle, start_taskdep_job
-from pages._guard import through_app
 from ui.jobs import failure_text
 from ui.session import may_control, owner_id
 
@@ -277,7 +280,6 @@ def choose_experiment(store: TaskDepStore) -> str | None:
 
 
 def main() -> None:
-    through_app()
     store = TaskDepStore()
     intro()
     controls(store)

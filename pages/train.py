@@ -8,13 +8,16 @@ fragment re-renders it every second from the job's snapshot while it runs.
 
 from __future__ import annotations
 
+from pages._guard import through_app
+
+through_app()  # before this page's imports: see pages._guard
+
 import streamlit as st
 
 from corel_core.config import ConfigError, RunConfig, setting_named
 from corel_core.data import DataError, list_datasets, list_uploads, save_upload
 from corel_core.data.uploads import describe_upload
 from corel_core.presets import PRESETS
-from pages._guard import through_app
 from ui.session import TOKEN_PARAM, tab_token, uploads_allowed
 from ui.train_form import (
     EXPANDED,
@@ -101,7 +104,6 @@ def form(options: dict[str, list[str]]) -> RunConfig | None:
 
 
 def main() -> None:
-    through_app()
     # First visit in this browser session: the URL (if any) decides the starting values.
     options = select_options()
     if DATASET_KEY not in st.session_state:

@@ -36,14 +36,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory):
-    """The real app served by `streamlit run app.py` on a free loopback port, own run store.
+    """The real app served the way `make run` serves it, on a free loopback port, own run store.
 
     Headless and without a file watcher (.streamlit/config.toml), so tests writing files cause
     no inotify churn over the repo.
     """
     import os
 
-    from corel_core.bench.first_run import served
+    from corel_core.bench.first_run import APP_COMMAND, served
 
     runs = tmp_path_factory.mktemp("browser-runs")
     env = {
@@ -52,7 +52,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
         "COREL_DATA_DIR": str(SHARED_MNIST),
         "COREL_UPLOADS_DIR": str(runs.parent / "uploads"),
     }
-    with served(REPO / "app.py", env, runs.parent / "streamlit.log") as (url, _):
+    with served(APP_COMMAND, env, runs.parent / "streamlit.log") as (url, _):
         yield {"url": url, "runs_dir": runs}
 
 

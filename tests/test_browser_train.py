@@ -144,3 +144,29 @@ def test_a_link_with_non_default_settings_reproduces_them_in_a_new_tab(
     assert query_of(second.url) == LINK
     second.screenshot(path=str(app_server["runs_dir"].parent / "train-link.png"), full_page=True)
     second.close()
+
+
+@pytest.mark.parametrize("how", ["make run", "streamlit run app.py"])
+def test_a_fresh_servers_first_request_to_train_goes_through_the_navigation(
+    how: str, browser, tmp_path
+) -> None:
+    """Both ways of starting the app draw the first visit to /train with app.py's sections (not
+    Streamlit's page-folder list) and draw the page's form once."""
+    import os
+
+    from corel_core.bench.first_run import APP_COMMAND, REPO, served, streamlit_command
+
+    command = APP_COMMAND if how == "make run" else streamlit_command(REPO / "app.py")
+    env = {**os.environ, "COREL_RUNS_DIR": str(tmp_path / "runs")}
+    with served(command, env, tmp_path / "server.log") as (url, _):
+        tab = browser.new_page()
+        try:
+            tab.goto(f"{url}/train?epochs=7")
+            tab.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+            sections = tab.get_by_test_id("stNavSectionHeader").all_inner_texts()
+            assert [s.strip() for s in sections] == ["Start", "Train", "Analyse", "Learn"]
+            assert tab.get_by_role("button", name="Start training").count() == 1
+            epochs = tab.get_by_role("spinbutton", name="Epochs", exact=True)
+            assert epochs.input_value() == "7"  # the link's value survives the first render
+        finally:
+            tab.close()

@@ -1,8 +1,9 @@
 """First-run benchmark: what a newcomer waits for, against bare peers timed the same way.
 
-- **Cold server, first Train render**: `streamlit run app.py` is started, and a fresh Chromium
-  page opens /train; seconds from the request until the "Start training" button is visible.
-  Peer: a bare Streamlit app (a title and that button) served and opened the same way.
+- **Cold server, first Train render**: the app is started the way `make run` starts it
+  (`python -m ui.serve`), and a fresh Chromium page opens /train; seconds from the request until
+  the "Start training" button is visible. Peer: a bare Streamlit app (a title and that button)
+  served by `streamlit run` and opened the same way.
 - **Second session**: another fresh page on the same, now warm, server.
 - **`runs --json`**: wall seconds of the CLI listing an empty run store; peer: `python -c pass`.
 
@@ -13,8 +14,10 @@ the machine's load, which is why each is printed next to its peer measured in th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -22,7 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+#: how `make run` starts the app (python's arguments; the server's options are added)
+APP_COMMAND = ("-m", "ui.serve")
 PEER_APP = 'import streamlit as st\nst.title("Train")\nst.button("Start training")\n'
 BUTTON = "Start training"
 
@@ -62,21 +67,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def streamlit_command(script: Path) -> tuple[str, ...]:
+    """Python's arguments for a bare `streamlit run SCRIPT`."""
+    return ("-m", "streamlit", "run", str(script))
+
+
 @contextmanager
 def served(
-    script: Path, env: dict[str, str], log: Path, timeout: float = 60.0
+    command: Sequence[str], env: dict[str, str], log: Path, timeout: float = 60.0
 ) -> Iterator[tuple[str, float]]:
-    """Serve `script` with Streamlit on loopback; yields (url, seconds until /health said ok).
+    """Run `python COMMAND` (a Streamlit server, e.g. `APP_COMMAND`) on a free loopback port;
+    yields (url, seconds until /health said ok).
 
     RuntimeError if the server exits or does not answer within `timeout` seconds. The server is
-    stopped on leaving (SIGTERM, then SIGKILL after 15 s).
+    stopped on leaving (SIGTERM, then SIGKILL after 15 s), and then whatever it started and left
+    (its forkserver may still be importing): the server runs in a process group of its own.
     """
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    command = [sys.executable, *command, "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     with open(log, "w") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             while True:
@@ -98,6 +112,8 @@ def served(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def render_s(context: Any, url: str) -> float:
@@ -134,10 +150,11 @@ def run_first_run_bench(repeats: int = 3) -> dict[str, Any]:
         env = {**os.environ, "COREL_RUNS_DIR": str(root / "runs")}
         for i in range(repeats):
             measured = {}
-            for who, script, path in (("corel", REPO / "app.py", "/train"), ("peer", peer, "")):
+            servers = (("corel", APP_COMMAND, "/train"), ("peer", streamlit_command(peer), ""))
+            for who, command, path in servers:
                 context = launch_chromium(pw, root / f"profile-{who}-{i}")
                 try:
-                    with served(script, env, root / f"{who}.log") as (url, up):
+                    with served(command, env, root / f"{who}.log") as (url, up):
                         first = render_s(context, url + path)
                         second = render_s(context, url + path)
                 finally:

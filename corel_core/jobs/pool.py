@@ -24,7 +24,14 @@ from typing import Any
 from corel_core.jobs.bodies import call_plain
 from corel_core.jobs.control import JobControl
 from corel_core.jobs.job import Job, JobError, death_sentence
-from corel_core.jobs.settings import PRELOAD, default_max_jobs, env_int, machine_cores
+from corel_core.jobs.settings import (
+    FIRST_WORKER_MESSAGE,
+    PRELOAD,
+    WARM_AFTER_S,
+    default_max_jobs,
+    env_int,
+    machine_cores,
+)
 from corel_core.jobs.spawning import WorkerProcess
 from corel_core.jobs.worker import ENV_PREFIX, run_job
 
@@ -47,7 +54,8 @@ class JobPool:
 
     `threads` torch/BLAS threads per worker (default: the cores shared by all slots);
     `keep_finished` finished jobs stay listed for pages to show; `preload` modules are imported
-    once in the forkserver.
+    once in the forkserver, which starts `warm_after` seconds after the pool is made (or at the
+    first job, if that comes sooner).
     """
 
     def __init__(
@@ -59,6 +67,7 @@ class JobPool:
         keep_finished: int = 200,
         preload: tuple[str, ...] = PRELOAD,
         method: str | None = None,
+        warm_after: float = 0.0,
     ) -> None:
         max_jobs = default_max_jobs() if max_jobs is None else max_jobs
         if max_jobs < 1 or quick_jobs < 1:
@@ -77,22 +86,26 @@ class JobPool:
         self._queue: list[Job] = []
         self._slots: dict[str, _Slot] = {}
         self._closed = False
+        self._started_one = False  # the forkserver has forked a worker: its imports are done
+        self._closing = threading.Event()  # set by shutdown: a pending warm-up is dropped
         self._wake_r, self._wake_w = os.pipe()  # one byte wakes the supervisor
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._supervisor = threading.Thread(target=self._supervise, name="corel-jobs", daemon=True)
         self._supervisor.start()
-        if method == "forkserver":  # import the preload now, not when the first job waits
-            threading.Thread(target=self._warm, name="corel-jobs-warm", daemon=True).start()
+        if method == "forkserver":  # import the preload soon, not when the first job waits
+            warm = threading.Thread(target=self._warm, args=(warm_after,), daemon=True)
+            warm.start()
         atexit.register(self.shutdown, wait=True, timeout=5.0)
 
     def __repr__(self) -> str:
         return f"JobPool(long={self.limits['long']}, quick={self.limits['quick']})"
 
-    @staticmethod
-    def _warm() -> None:
+    def _warm(self, after: float) -> None:
         from multiprocessing import forkserver
 
+        if self._closing.wait(after):
+            return
         with contextlib.suppress(Exception):
             forkserver.ensure_running()
 
@@ -313,8 +326,13 @@ class JobPool:
         args = (child, job.control, job.fn, job.args, job.kwargs, self.threads, env)
         process_class = WorkerProcess if self._method == "forkserver" else self._ctx.Process
         process = process_class(target=run_job, args=args, name=f"corel-job-{job.id}")
+        if first := not self._started_one and self._method == "forkserver":
+            job.progress.set_message(FIRST_WORKER_MESSAGE)  # start() waits for the preload
         try:
             process.start()
+            self._started_one = True
+            if first and job.message == FIRST_WORKER_MESSAGE:
+                job.progress.set_message("")
         except Exception as exc:  # unpicklable arguments, no forkserver, no memory for a process
             LOG.warning("job %s (%s) could not start", job.id, job.label, exc_info=True)
             job._finish("failed", f"the job could not be started in a worker process: {exc}")
@@ -338,6 +356,7 @@ class JobPool:
     def shutdown(self, wait: bool = True, timeout: float | None = 10.0) -> None:
         """Cancel queued jobs, stop running ones, refuse new ones; with `wait`, give them
         `timeout` seconds to stop by themselves, then end the rest by signal."""
+        self._closing.set()
         with self._lock:
             self._closed = True
             self._queue = []
@@ -367,7 +386,8 @@ def default_pool() -> JobPool:
     """The process-wide pool every browser session shares.
 
     COREL_MAX_JOBS long jobs at once (default: half the cores, at least 1) and
-    COREL_MAX_QUICK_JOBS quick ones (default 1).
+    COREL_MAX_QUICK_JOBS quick ones (default 1). Its forkserver warms up `WARM_AFTER_S` after
+    the first page that needs the pool, so that page's render does not share the CPU with it.
     """
     global _DEFAULT
     with _DEFAULT_LOCK:
@@ -375,5 +395,6 @@ def default_pool() -> JobPool:
             _DEFAULT = JobPool(
                 env_int("COREL_MAX_JOBS", default_max_jobs(), 1),
                 env_int("COREL_MAX_QUICK_JOBS", 1, 1),
+                warm_after=WARM_AFTER_S,
             )
         return _DEFAULT

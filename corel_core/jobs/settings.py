@@ -26,6 +26,14 @@ PRELOAD = (
     "umap",
 )
 
+#: Seconds between the shared pool's creation and its forkserver's warm-up. The first page that
+#: needs the pool (Train) creates it mid-render; importing torch beside that render made a cold
+#: server's first Train render ~0.6 s slower on 2 cores. A job submitted sooner starts the
+#: forkserver at once (and waits for its imports; the live panel says so).
+WARM_AFTER_S = 5.0
+#: What a job says while the pool's first worker starts (the forkserver may still be importing).
+FIRST_WORKER_MESSAGE = "Starting the first worker process (once per server: it imports torch)."
+
 
 def machine_cores() -> int:
     """CPU cores this process may use (its affinity mask, else os.cpu_count())."""
