@@ -72,17 +72,16 @@ def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
     if not views:
         return
     overall = [
-        {**row, "group": f"run {i + 1}"}
-        for i, v in enumerate(views.values())
+        {**row, "group": runs[run_id]}
+        for run_id, v in views.items()
         for row in v.bandwidths
         if row["scope"] == "all"
     ]
     st.plotly_chart(
         plots.bandwidth_bars(overall, title="One bandwidth for all codes"), key="kde.bw_all"
     )
-    st.caption(" · ".join(f"run {i + 1} = {runs[r]}" for i, r in enumerate(views)))
-    for i, (run_id, v) in enumerate(views.items()):
-        st.subheader(f"Run {i + 1}: {runs[run_id]}")
+    for run_id, v in views.items():
+        st.subheader(runs[run_id])
         per_class = [r for r in v.bandwidths if r["scope"] != "all"]
         if per_class:
             st.plotly_chart(
