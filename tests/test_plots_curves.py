@@ -31,7 +31,7 @@ def test_each_term_gets_its_own_panel_and_y_axis() -> None:
     hist = _history(5)
     fig = loss_curves({"run": hist})
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[:3] == ["total", "reconstruction", "connectivity λ·L<sub>η</sub>"]
+    assert titles[:3] == ["total", "reconstruction", "connectivity<br>λ·L<sub>η</sub>"]
     by_term = {t.meta[1]: t for t in fig.data}
     assert list(by_term) == ["total", "recon", "conn"]  # lr and epoch are bookkeeping
     assert len({_axis_of(t) for t in fig.data}) == 3  # three panels, three y-axes
@@ -93,7 +93,7 @@ def test_gaps_and_log_axis_drop_non_positive_values() -> None:
 def test_raw_mode_renames_terms_only() -> None:
     hist = _history(2)
     fig = loss_curves({"r": hist}, raw=True)
-    assert "connectivity L<sub>η</sub>" in [a.text for a in fig.layout.annotations]
+    assert "connectivity<br>L<sub>η</sub>" in [a.text for a in fig.layout.annotations]
     assert "divided by their weights" in fig.layout.title.text
     conn = next(t for t in fig.data if t.meta[1] == "conn")
     assert np.allclose(conn.y, [r["conn"] for r in hist])
@@ -122,11 +122,28 @@ def test_smoothing_draws_faint_raw_curve_and_ema_on_top() -> None:
         loss_curves({"r": hist}, smoothing=1.0)
 
 
-@pytest.mark.parametrize(("epochs", "step"), [(3, 1), (8, 1), (15, 2), (60, 10), (500, 100)])
-def test_epoch_ticks_are_whole_numbers(epochs: int, step: int) -> None:
+@pytest.mark.parametrize(
+    ("epochs", "panel_step", "overlay_step"),
+    [(3, 1, 1), (8, 2, 1), (15, 5, 2), (40, 10, 5), (60, 20, 10), (500, 200, 100)],
+)
+def test_epoch_ticks_are_whole_numbers_and_few_enough_to_read(
+    epochs: int, panel_step: int, overlay_step: int
+) -> None:
+    """At most ~4 upright labels in each of three side-by-side panels (~110 px each at 1024 px,
+    where 8 labels were rotated into a smear), at most ~8 on one full-width axis."""
     fig = loss_curves({"r": _history(epochs)})
     for axis in ("xaxis", "xaxis2", "xaxis3"):
-        assert fig.layout[axis].dtick == step and fig.layout[axis].tickformat == "d"
+        assert fig.layout[axis].dtick == panel_step and fig.layout[axis].tickformat == "d"
+        assert fig.layout[axis].tickangle == 0
+    assert epochs / panel_step <= 4
+    overlay = loss_curves({"r": _history(epochs)}, panels=False)
+    assert overlay.layout.xaxis.dtick == overlay_step and epochs / overlay_step <= 8
+
+
+def test_long_panel_titles_break_onto_two_lines() -> None:
+    fig = loss_curves({"r": _history(4)})
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == ["total", "reconstruction", "connectivity<br>λ·L<sub>η</sub>"]
 
 
 @pytest.mark.parametrize("histories", [{}, {"run": []}, {"a": [], "b": []}])

@@ -184,14 +184,17 @@ def show(job: Job, snap: dict[str, Any]) -> None:
             )
     if run_id:
         st.caption(f"Run `{run_id}`")
-    log_y = st.toggle(
-        "Log axis", key="live.log", help="Loss curves on a log scale (values ≤ 0 are left out)."
-    )
-    figures = _figures(snap, log_y)
-    st.plotly_chart(figures["live.loss"], key="live.loss")
+    # The codes first: at 1024 × 768 (a projector) they are what stays in view while it trains.
     draw_codes(snap)  # the latent space, moving once per epoch
+    log_y = st.session_state.get("live.log", False)
+    figures = _figures(snap, log_y)
     if "live.deaths" in figures:  # one under the other: side by side they get ~190 px at 1024
         st.plotly_chart(figures["live.deaths"], key="live.deaths")
+    st.plotly_chart(figures["live.loss"], key="live.loss")
+    st.toggle(
+        "Log axis", key="live.log", help="Loss curves on a log scale (values ≤ 0 are left out)."
+    )
+    if "live.stats" in figures:
         st.plotly_chart(figures["live.stats"], key="live.stats")
     if "live.preview" in figures:
         st.plotly_chart(figures["live.preview"], key="live.preview")

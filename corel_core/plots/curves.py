@@ -136,7 +136,8 @@ def loss_curves(
     )
     if not panels:
         fig.update_yaxes(title_text="loss, log scale" if log_y else "loss")
-    integer_ticks(fig, n_epochs)
+    columns = min(MAX_COLUMNS, max(1, len(terms))) if panels else 1
+    integer_ticks(fig, n_epochs, max_ticks=8 if columns == 1 else 4)  # ~110 px per panel
     if log_y:
         fig.update_yaxes(type="log")
     return fig
@@ -174,13 +175,20 @@ def _line_traces(
     return [base, smooth]
 
 
+def _two_lines(title: str, width: int = 14) -> str:
+    """A panel title broken at its first space when longer than `width` characters (markup not
+    counted), so three panels side by side in a narrow column keep their titles apart."""
+    shown = title.replace("<sub>", "").replace("</sub>", "")
+    return title.replace(" ", "<br>", 1) if len(shown) > width and " " in title else title
+
+
 def _panels(histories, terms, names, log_y, smoothing) -> go.Figure:
     cols = min(MAX_COLUMNS, max(1, len(terms)))
     rows = max(1, math.ceil(len(terms) / cols))
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[names.get(t, t) for t in terms],
+        subplot_titles=[_two_lines(names.get(t, t)) for t in terms],
         horizontal_spacing=0.09,
         vertical_spacing=0.22 if rows > 1 else 0.1,
     )

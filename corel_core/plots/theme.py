@@ -101,18 +101,20 @@ def legend_below(title: str | None = None) -> dict:
     }
 
 
-def integer_ticks(fig: go.Figure, n: int, axis: str = "x") -> go.Figure:
-    """Whole-number ticks (1, 2, 5, 10, 20, 50, … apart, at most ~8) on every `axis` axis.
+def integer_ticks(fig: go.Figure, n: int, axis: str = "x", max_ticks: int = 8) -> go.Figure:
+    """Whole-number ticks (1, 2, 5, 10, 20, 50, … apart, at most ~`max_ticks`) on every `axis`
+    axis, never rotated.
 
-    For counts such as epochs, where plotly's automatic ticks would show 1.5.
+    For counts such as epochs, where plotly's automatic ticks would show 1.5; narrow subplots
+    pass a smaller `max_ticks` so their labels do not run into each other.
     """
     step = 1
-    for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+    for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
         step = candidate
-        if max(int(n), 1) / candidate <= 8:
+        if max(int(n), 1) / candidate <= max(int(max_ticks), 1):
             break
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
-    update(tick0=0 if step > 1 else 1, dtick=step, tickformat="d")
+    update(tick0=0 if step > 1 else 1, dtick=step, tickformat="d", tickangle=0)
     return fig
 
 
