@@ -105,6 +105,33 @@ def test_a_lambda_run_says_it_loads_the_kernels_before_training(tmp_path: Path) 
     kernels = next(i for i, m in enumerate(messages) if "connectivity-loss kernels" in m)
     assert "compiled once" in messages[kernels]
     assert messages[kernels + 1].startswith("training on")
+    # its deaths are the loss's, of its last batch (50 codes), not those of the fixed codes
+    assert [len(v) for k, v in progress.sets if k == "deaths"] == [49]
     plain = Recorder()
     train_job(None, plain, config.replace(loss={"lambda_conn": 0.0}), str(tmp_path / "r2"), None)
     assert not any("kernels" in v for k, v in plain.sets if k == "message")
+
+
+def test_a_lambda_zero_run_reports_the_death_times_of_a_batch_of_its_codes(tmp_path: Path) -> None:
+    """λ = 0 computes no deaths in the loss: the live view reports those of the first b fixed
+    codes, checked against scipy's minimum spanning tree (0-dim deaths = its edge lengths)."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial.distance import cdist
+
+    config = RunConfig(
+        data=DataConfig(name="moons", limit=200),
+        model=ModelConfig(kind="mlp", latent_dim=3, hidden=(8,), decoder="gaussian"),
+        train=TrainConfig(epochs=2, batch_size=40, device="cpu", seed=2),
+    )
+    progress = Recorder()
+    train_job(None, progress, config, str(tmp_path / "runs"), None)
+    deaths = [v for k, v in progress.sets if k == "deaths"]
+    assert len(deaths) == 3  # before training and after each epoch
+    store = RunStore(tmp_path / "runs")
+    latents = store.get(store.ids()[0]).load_latents()
+    where = {int(i): k for k, i in enumerate(latents["index"])}
+    batch = latents["z"][[where[int(i)] for i in subsample_indices(200, 500, 2)[:40]]]
+    mst = minimum_spanning_tree(cdist(batch, batch, "cityblock")).toarray()  # l1, as the loss
+    expected = np.sort(mst[mst > 0])
+    assert len(deaths[-1]) == 39
+    np.testing.assert_allclose(np.sort(deaths[-1]), expected, rtol=1e-5, atol=1e-6)

@@ -201,8 +201,9 @@ def persistence_diagram(
     return fig
 
 
-def death_histogram(deaths: object, eta: float, bins: int = 30) -> go.Figure:
-    """Histogram of finite death times with η marked; the title gives the share below η."""
+def death_histogram(deaths: object, eta: float, bins: int = 30, source: str = "") -> go.Figure:
+    """Histogram of finite death times with η marked; the title gives the share below η, after
+    `source` (what the deaths are of, e.g. "Last batch") when given."""
     d = as_vector(deaths, "deaths")
     keep = finite_rows(d)
     d = d[keep]
@@ -226,7 +227,8 @@ def death_histogram(deaths: object, eta: float, bins: int = 30) -> go.Figure:
     add_eta_vline(fig, eta)
     style(
         fig,
-        f"{below:.0%} of {d.size} deaths below η".replace("%", " %"),
+        (f"{source}: " if source else "")
+        + f"{below:.0%} of {d.size} death times below η".replace("%", " %"),
         x_title="death time (distance)",
         y_title="count",
         legend=False,

@@ -4,6 +4,11 @@ A `CodesCallback` encodes the same few hundred training samples at the start and
 epoch and reports them through the job's progress as {"coords": (n, 2), "labels": (n,) or None,
 "axes": [name, name], "epoch": k}: the codes themselves when they are 2-D, else their first two
 principal components (PCA of that epoch's codes; signs fixed so the picture does not flip).
+
+A run without the connectivity loss (λ = 0) computes no death times while it trains, so for it
+the callback also reports ("deaths") the finite 0-dim death times of the first b of those codes
+(b = the batch size, the loss's metric on the whole code): the same picture a λ > 0 run shows
+of its last batch, so λ = 0 and λ = 20 can be compared live (Hofer et al., ICML 2019, Sec. 3).
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 
 from corel_core.analysis.latents import project_2d
 from corel_core.data.subsample import subsample_indices
+from corel_core.topology.persistence import vr0_persistence
 from corel_core.training.runner import encode_all
 from corel_core.training.trainer import Callback
 
@@ -36,6 +43,7 @@ class CodesCallback(Callback):
         self.task: np.ndarray | None = None
         self.labels: np.ndarray | None = None
         self.model: Autoencoder | None = None
+        self.codes = np.empty((0, 0), dtype=np.float32)  # the latest epoch's codes
 
     def bind(self, dataset: Dataset, model: Autoencoder, seed: int) -> None:
         """Choose the samples once the data is loaded (the same ones every epoch)."""
@@ -50,6 +58,7 @@ class CodesCallback(Callback):
         if self.model is None or self.x is None:
             return None
         codes = encode_all(self.model, self.x, self.task)["z"]
+        self.codes = codes  # (n, latent) as encoded: for the death times, not sent
         coords, axes = project_2d(codes)
         return {
             "coords": coords.astype(np.float32),
@@ -58,13 +67,19 @@ class CodesCallback(Callback):
             "epoch": epoch,
         }
 
-    def _publish(self, epoch: int) -> None:
+    def _publish(self, epoch: int, trainer: Trainer) -> None:
         view = self.snapshot(epoch)
-        if view is not None:
-            self.progress.set("codes", view)
+        if view is None:
+            return
+        self.progress.set("codes", view)
+        loss = getattr(trainer.objective, "loss", None)
+        if loss is not None and not loss.lambda_conn:  # λ > 0: the loss reports its own batch
+            b = max(2, min(int(trainer.train.batch_size), len(self.codes)))
+            deaths = vr0_persistence(torch.from_numpy(self.codes[:b]), loss.metric).deaths
+            self.progress.set("deaths", [float(d) for d in deaths])
 
     def on_train_start(self, trainer: Trainer) -> None:
-        self._publish(trainer.start_epoch)
+        self._publish(trainer.start_epoch, trainer)
 
     def on_epoch_end(self, trainer: Trainer, info: EpochInfo) -> None:
-        self._publish(info.epoch + 1)
+        self._publish(info.epoch + 1, trainer)
