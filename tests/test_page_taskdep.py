@@ -71,6 +71,11 @@ def test_page_shows_a_stored_experiment(env, mnist_dir):
     assert at.query_params["exp"] == [result.id] or at.query_params["exp"] == result.id
     assert "Experiment" in _labels(at.selectbox)
     assert "Latents of" in _labels(at.selectbox)
+    picker = at.selectbox(key=next(k for k in at.session_state if str(k).startswith("td.exp.")))
+    shown = picker.format_func(picker.value)  # the experiment in words, not its folder id
+    assert shown.startswith(f"{cfg.source} → {cfg.target} · 1 seed · ")
+    assert shown.endswith("· completed")
+    assert result.id not in shown
     assert len(at.table) == 1
     captions = " ".join(c.value for c in at.caption)
     assert "Theorem 1" in captions and "importance-sampled" in captions

@@ -141,6 +141,11 @@ def test_progress_reports_every_model_to_completion(finished):
     for kind in KINDS:
         assert last[kind] == (per_model, per_model)
     assert last["data"] == (1, 1)
+    scored = len(KINDS) * len(cfg.seeds)
+    assert last["evaluation"] == (scored, scored)
+    # each scoring is announced before it starts (done = those finished so far), then counted
+    announced = [done for stage, done, _ in events if stage == "evaluation"]
+    assert announced == [k for i in range(scored) for k in (i, i + 1)]
 
 
 def test_result_is_saved_and_reloads(finished):

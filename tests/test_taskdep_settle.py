@@ -51,3 +51,22 @@ def test_stopped_while_queued_and_killed_while_running_show_as_such(pool, tmp_pa
     assert status(tstore, running_id) == "failed"
     assert "SIGKILL" in tstore.read_progress(running_id)["message"]
     assert settle(tstore, pool) == []  # settled once; finished experiments are left alone
+
+
+def test_stage_progress_lists_expected_stages_in_order_and_names_them(tmp_path) -> None:
+    from corel_core.store.experiments import TaskDepStore
+    from corel_core.studies.taskdep.progress import StageProgress, stage_text
+
+    store = TaskDepStore(tmp_path)
+    exp_id = store.new_id("synthetic", "shifted")
+    tracker = StageProgress(store, exp_id, {}, min_interval=0.0)
+    tracker.expect([("data", 3), ("vae", 33), ("cvae", 33)])
+    tracker.expect([("evaluation", 6)])
+    tracker("cvae", 5, 33)  # a later stage reports first: the listed order stays
+    written = store.read_progress(exp_id)
+    stages = written["stages"]
+    assert written["order"] == ["data", "vae", "cvae", "evaluation"]
+    assert stages["vae"] == [0, 33] and stages["cvae"] == [5, 33]
+    assert tracker.snapshot()["message"] == "CVAE: 5/33 epochs and scoring steps"
+    assert stage_text("evaluation", 2, 6).endswith("2/6 models done")
+    assert stage_text("data", 1, 3) == "Held-out data: 1/3 seeds"

@@ -271,8 +271,9 @@ def run_taskdep(
     """Train and score the models for every seed; save the result next to the runs if `save`.
 
     `progress(stage, done, total)`: stage "data" counts seeds whose data is loaded, each model kind
-    counts epochs plus one evaluation step per seed. A stop request ends the experiment after the
-    current model; the result then holds the seeds finished so far and status "stopped".
+    counts epochs plus one evaluation step per seed, and "evaluation" counts the models scored on
+    held-out data (reported as each scoring starts and ends). A stop request ends the experiment
+    after the current model; the result then holds the seeds finished so far and status "stopped".
     """
     store = store or RunStore()
     tstore = TaskDepStore(store.root)
@@ -321,6 +322,8 @@ def run_taskdep(
             if held is None:
                 held = held_out_data(cfg, train, seed)
                 report("data", i + 1, len(cfg.seeds))
+            scored = sum(len(v) for v in result.records.values())
+            report("evaluation", scored, len(cfg.seeds) * len(cfg.models))  # says what runs now
             t1 = time.perf_counter()
             try:
                 rec, codes = evaluate_model(
@@ -337,6 +340,7 @@ def run_taskdep(
                 eval_seconds=time.perf_counter() - t1,
             )
             result.records[kind].append(rec)
+            report("evaluation", scored + 1, len(cfg.seeds) * len(cfg.models))
             if i == 0:
                 first_codes[kind], first_task = codes, held.task
                 result.data = {

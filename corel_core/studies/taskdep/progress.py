@@ -13,6 +13,21 @@ from collections.abc import Callable
 from typing import Any
 
 from corel_core.store.experiments import TaskDepStore
+from corel_core.studies.taskdep.config import MODEL_LABELS
+
+#: What people see for each progress stage besides the models: (name, unit counted).
+STAGE_NAMES = {
+    "data": ("Held-out data", "seeds"),
+    "evaluation": ("Scoring on held-out data (MI, likelihoods)", "models done"),
+}
+
+
+def stage_text(stage: str, done: int, total: int) -> str:
+    """'VAE: 12/33 epochs and scoring steps' — a stage's progress in words."""
+    name, unit = STAGE_NAMES.get(
+        stage, (MODEL_LABELS.get(stage, stage), "epochs and scoring steps")
+    )
+    return f"{name}: {done}/{total} {unit}"
 
 
 class StageProgress:
@@ -35,9 +50,16 @@ class StageProgress:
         self._min_interval = min_interval
         self._last_write = 0.0
 
+    def expect(self, stages: list[tuple[str, int]]) -> None:
+        """List `stages` (name, total) at 0 done, in this order, before any has started."""
+        with self._lock:
+            for stage, total in stages:
+                self._stages.setdefault(str(stage), [0, int(total)])
+        self._persist(force=True)
+
     def __call__(self, stage: str, done: int, total: int) -> None:
         """Record that `stage` has `done` of `total` units finished."""
-        message = f"{stage}: {done}/{total}"
+        message = stage_text(stage, done, total)
         with self._lock:
             self._stages[str(stage)] = [int(done), int(total)]
             self._message = message
@@ -58,6 +80,7 @@ class StageProgress:
                 "status": self._status,
                 "message": self._message,
                 "stages": {k: list(v) for k, v in self._stages.items()},
+                "order": list(self._stages),  # the file's keys are sorted
                 "config": dict(self._config),
                 "updated": time.time(),
             }
