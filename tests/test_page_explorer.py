@@ -79,3 +79,21 @@ def test_a_lesson_links_to_the_explorer_with_its_run(runs_dir: Path) -> None:
     assert query == {"run": run_id}
     at = _open("pages/explorer.py", query)
     assert at.selectbox(key="explorer.run").value == run_id
+
+
+def test_interpolation_steps_keep_their_default_after_another_page(runs_dir: Path) -> None:
+    """Streamlit drops the state of widgets another page did not draw; the explorer's Steps
+    slider, drawn again without state, started at its minimum (3) instead of 8."""
+    run_id = _train(
+        RunConfig(
+            data=DataConfig(name="digits", limit=200),
+            model=ModelConfig(kind="mlp", latent_dim=2, hidden=(16,)),
+            train=TrainConfig(epochs=1, batch_size=50, device="cpu"),
+        )
+    )
+    at = _open("pages/explorer.py", {"run": run_id})
+    assert at.slider(key="explorer.steps").value == 8
+    for page in ("pages/lessons.py", "pages/explorer.py", "pages/home.py", "pages/explorer.py"):
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="explorer.steps").value == 8

@@ -33,9 +33,10 @@ def filtered_table(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
         key="runs.search",
         placeholder="words in the label, name, id or sweep, e.g. moons λ=20",
     )
-    statuses = status.multiselect("Status", _choices(rows, "status"), key="runs.status")
-    datasets = dataset.multiselect("Dataset", _choices(rows, "dataset"), key="runs.dataset")
-    models = model.multiselect("Model", _choices(rows, "model"), key="runs.model")
+    any_ = {"placeholder": "any"}  # the default "Choose options" is cut off in a narrow column
+    statuses = status.multiselect("Status", _choices(rows, "status"), key="runs.status", **any_)
+    datasets = dataset.multiselect("Dataset", _choices(rows, "dataset"), key="runs.dataset", **any_)
+    models = model.multiselect("Model", _choices(rows, "model"), key="runs.model", **any_)
     shown = filter_rows(rows, text, statuses=statuses, datasets=datasets, models=models)
     columns = [*SETTING_COLUMNS, *final_columns(shown), *TAIL_COLUMNS]
     names = headers(columns)
@@ -44,6 +45,8 @@ def filtered_table(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
         for r in shown
     ]
     config: dict[str, Any] = {k: st.column_config.Column(names[k]) for k in columns}
+    # the run's name stays in view while the wide table scrolls sideways (1024 px)
+    config["label"] = st.column_config.Column(names["label"], pinned=True)
     for k in ("lambda", "eta", *final_columns(shown)):
         config[k] = st.column_config.NumberColumn(names[k], format="%.4g")
     for k in ("latent", "seed", "epochs"):
