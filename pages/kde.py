@@ -21,7 +21,7 @@ import streamlit as st
 from corel_core import plots
 from corel_core.analysis.catalog import analysable_runs
 from corel_core.analysis.kde_views import KDEViews, kde_views
-from corel_core.analysis.oneclass import cached_one_class, load_protocol_data
+from corel_core.analysis.oneclass import cached_one_class, evaluated_rows, load_protocol_data
 from corel_core.data import list_datasets
 from corel_core.density import SCORERS
 from corel_core.density.oneclass import PROTOCOLS
@@ -137,6 +137,18 @@ def _where(provenance: dict) -> str:
         f"{ref['images']} images); scored: {scored['dataset']} split '{scored['split']}' "
         f"({scored['part']}, {scored['images']} images)."
     )
+
+
+def compare_evaluated(
+    store: RunStore, runs: dict[str, str], n: int, reps: int, seed: int, split: str, protocol: str
+) -> None:
+    """The runs already evaluated with these settings, side by side (λ = 0 next to λ = 20)."""
+    rows = evaluated_rows(store, runs, n, reps, seed, split, protocol)
+    if len(rows) < 2:
+        return
+    st.markdown(f"**Runs evaluated with these settings** (n = {n}, {reps} runs, split {split})")
+    score = {k: st.column_config.NumberColumn(k, format="%.3f") for k in rows[0] if "AUROC" in k}
+    st.dataframe(rows, hide_index=True, column_order=["run", *score], column_config=score)
 
 
 def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
@@ -265,6 +277,7 @@ def show_one_class(store: RunStore, runs: dict[str, str]) -> None:
             st.rerun()
         if reason is not None:
             st.caption(reason)
+    compare_evaluated(store, runs, int(n or 0), int(reps), int(seed), split, protocol)
     if result is None:
         return
     st.markdown(
@@ -328,10 +341,11 @@ def main() -> None:
     bound = url_params(runs)
     for note in restore(bound):  # a link's values fill the widgets on the first render
         st.warning(f"Part of the link was ignored: {note}")
+    publish(bound)  # now, not only after the slow sections below: the address is shareable
     show_bandwidths(store, runs)
     st.divider()
     show_one_class(store, runs)
-    publish(bound)  # the address bar reproduces this view (copy it to share)
+    publish(bound)  # and again with anything the sections changed
 
 
 def url_params(runs: dict[str, str]) -> list[Param]:

@@ -352,3 +352,24 @@ def test_cli_toy_json(tmp_path: Path, capsys) -> None:
     assert len(out["per_epoch"]) == 2 and out["snapshot_epochs"] == [0]
     assert out["comparison"][0]["tutorial"]["death_mean"] == 0.07
     assert RunStore(tmp_path).get(out["run_id"]).has_array("toy_z_e0")
+
+
+def test_evaluated_rows_set_the_runs_evaluated_with_the_same_settings_side_by_side(
+    tiny_run,
+) -> None:
+    from corel_core.analysis.oneclass import evaluated_rows
+
+    store = RunStore(tiny_run.path.parent)
+    other = train_run(tiny_config().replace(train={"seed": 5}), store).run
+    unevaluated = train_run(tiny_config().replace(train={"seed": 6}), store).run
+    labels = {tiny_run.id: "first", other.id: "second", unevaluated.id: "third"}
+    results = {
+        r.id: evaluate_one_class(r, "digits", n=20, runs=2, seed=3) for r in (tiny_run, other)
+    }
+    evaluate_one_class(unevaluated, "digits", n=30, runs=2, seed=3)  # other settings: not listed
+    rows = evaluated_rows(store, labels, n=20, runs=2, seed=3)
+    assert [r["run"] for r in rows] == ["first", "second"]
+    for row in rows:
+        for scorer in results[row["id"]].scorers:
+            assert row[f"{scorer} AUROC"] == pytest.approx(results[row["id"]].mean(scorer))
+    assert evaluated_rows(store, labels, n=20, runs=2, seed=4) == []  # another seed: none

@@ -17,7 +17,7 @@ cached in the run folder under a name that includes the protocol.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,7 +27,7 @@ from corel_core.analysis.errors import LabError
 from corel_core.config import DataConfig
 from corel_core.density import SCORERS, DensityError, OneClassResult, one_class_protocol
 from corel_core.density.oneclass import PAPER_N, NChoices, check_protocol, n_choices, split_half
-from corel_core.store import Run
+from corel_core.store import Run, RunStore
 from corel_core.store.cache import RunCache, cache_key
 
 ENCODE_SHARE = 0.2  # share of the progress bar spent loading and encoding
@@ -346,3 +346,31 @@ def result_table(result: OneClassResult, class_names: Sequence[str] | None = Non
         "mean": {s: round(result.mean(s), 4) for s in result.scorers},
         "sd": {s: round(result.sd(s), 4) for s in result.scorers},
     }
+
+
+def evaluated_rows(
+    store: RunStore,
+    labels: Mapping[str, str],
+    n: int,
+    runs: int,
+    seed: int,
+    split: str = "eval",
+    protocol: str = "official",
+) -> list[dict[str, Any]]:
+    """One row per run of `labels` (id → label) already evaluated on its own dataset with these
+    settings: {"run", "id", "<scorer> AUROC" (mean over runs of the class-mean AUROC), ...}.
+
+    Only cached results are read (nothing is computed), so a page can set runs side by side,
+    e.g. λ = 0 next to λ = 20 (Hofer et al., ICML 2019, Table 2).
+    """
+    rows = []
+    for run_id, label in labels.items():
+        run = store.get(run_id)
+        result = cached_one_class(run, run.config.data.name, n, runs, seed, split, protocol)
+        if result is None:
+            continue
+        row: dict[str, Any] = {"run": label, "id": run_id}
+        for r in result.summary():
+            row[f"{r['scorer']} AUROC"] = r["mean"]
+        rows.append(row)
+    return rows
