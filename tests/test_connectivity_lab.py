@@ -355,17 +355,16 @@ def test_cli_toy_json(tmp_path: Path, capsys) -> None:
 
 
 def test_evaluated_rows_set_the_runs_evaluated_with_the_same_settings_side_by_side(
-    tiny_run,
+    tmp_path: Path,
 ) -> None:
     from corel_core.analysis.oneclass import evaluated_rows
 
-    store = RunStore(tiny_run.path.parent)
-    other = train_run(tiny_config().replace(train={"seed": 5}), store).run
-    unevaluated = train_run(tiny_config().replace(train={"seed": 6}), store).run
-    labels = {tiny_run.id: "first", other.id: "second", unevaluated.id: "third"}
-    results = {
-        r.id: evaluate_one_class(r, "digits", n=20, runs=2, seed=3) for r in (tiny_run, other)
-    }
+    store = RunStore(tmp_path)
+    first, other, unevaluated = (
+        train_run(tiny_config().replace(train={"seed": s}), store).run for s in (4, 5, 6)
+    )
+    labels = {first.id: "first", other.id: "second", unevaluated.id: "third"}
+    results = {r.id: evaluate_one_class(r, "digits", n=20, runs=2, seed=3) for r in (first, other)}
     evaluate_one_class(unevaluated, "digits", n=30, runs=2, seed=3)  # other settings: not listed
     rows = evaluated_rows(store, labels, n=20, runs=2, seed=3)
     assert [r["run"] for r in rows] == ["first", "second"]
