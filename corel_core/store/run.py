@@ -347,7 +347,8 @@ class Run:
             finals = {
                 k: float(v)
                 for k, v in self.final_metrics().items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
+                # "epoch" is the record's 0-based index: epochs_done says how many ran
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "epoch"
             }
         except RunError as exc:
             return RunSummary(self.id, "", "broken", "", "", self.id[:15], 0, {}, str(exc))
