@@ -11,6 +11,7 @@ code below the field checks. What each seed seeds is in the `seed` and `data-see
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -394,5 +395,10 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def setting_named(name: str) -> Setting:
     """The setting with public name `name` (e.g. 'lambda-conn'); `ConfigError` if none."""
     if name not in _BY_NAME:
-        raise ConfigError(f"unknown setting {name!r}; the settings are: {', '.join(_BY_NAME)}.")
+        close = difflib.get_close_matches(name, _BY_NAME, n=1, cutoff=0.5)
+        close += [n for n in _BY_NAME if not close and name and n.startswith(name + "-")][:1]
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"unknown setting {name!r}.{hint} The settings are: {', '.join(_BY_NAME)}."
+        )
     return _BY_NAME[name]

@@ -151,3 +151,23 @@ def test_interval(interval: Interval, inside: list, outside: list, words: str) -
     assert all(interval.contains(v) for v in inside)
     assert not any(interval.contains(v) for v in outside)
     assert interval.describe() == words
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("lambda", "lambda-conn"),
+        ("lamda-conn", "lambda-conn"),
+        ("latent", "latent-dim"),
+        ("epoch", "epochs"),
+    ],
+)
+def test_an_unknown_name_suggests_the_closest_setting(typed: str, meant: str) -> None:
+    with pytest.raises(ConfigError, match=f"unknown setting '{typed}'. Did you mean '{meant}'"):
+        setting_named(typed)
+
+
+def test_a_name_like_no_setting_gets_no_suggestion() -> None:
+    with pytest.raises(ConfigError) as info:
+        setting_named("zzz")
+    assert "Did you mean" not in str(info.value)
