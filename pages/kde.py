@@ -80,6 +80,10 @@ def show_bandwidths(store: RunStore, runs: dict[str, str]) -> None:
     st.plotly_chart(
         plots.bandwidth_bars(overall, title="One bandwidth for all codes"), key="kde.bw_all"
     )
+    st.caption(
+        "Scott: σ·n^(−1/(d+4)); Silverman: σ·(n(d+2)/4)^(−1/(d+4)), the same bar when d = 2; "
+        "η rule: a kernel that reaches η/2 on average; CV: the best held-out likelihood."
+    )
     for run_id, v in views.items():
         st.subheader(runs[run_id])
         per_class = [r for r in v.bandwidths if r["scope"] != "all"]
