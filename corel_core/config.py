@@ -11,7 +11,6 @@ code below the field checks. What each seed seeds is in the `seed` and `data-see
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from corel_core.schema import (
     Interval,
     Setting,
     check_fields,
+    did_you_mean,
     replace_settings,
     setting,
     walk,
@@ -395,10 +395,6 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def setting_named(name: str) -> Setting:
     """The setting with public name `name` (e.g. 'lambda-conn'); `ConfigError` if none."""
     if name not in _BY_NAME:
-        close = difflib.get_close_matches(name, _BY_NAME, n=1, cutoff=0.5)
-        close += [n for n in _BY_NAME if not close and name and n.startswith(name + "-")][:1]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(
-            f"unknown setting {name!r}.{hint} The settings are: {', '.join(_BY_NAME)}."
-        )
+        hint, names = did_you_mean(name, _BY_NAME), ", ".join(_BY_NAME)
+        raise ConfigError(f"unknown setting {name!r}.{hint} The settings are: {names}.")
     return _BY_NAME[name]

@@ -14,12 +14,13 @@ is `--<public name>` and the URL query parameter is `<public name>`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import math
 import numbers
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -325,3 +326,9 @@ def replace_settings(root: Any, values: Mapping[Setting, Any], *, parse: bool = 
 def _apply(obj: Any, tree: dict[str, Any]) -> Any:
     kwargs = {k: _apply(getattr(obj, k), v) if isinstance(v, dict) else v for k, v in tree.items()}
     return dataclasses.replace(obj, **kwargs)
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """' Did you mean 'lambda-conn'?' for the closest of `names` (difflib), or ''."""
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
+    return f" Did you mean {close[0]!r}?" if close else ""

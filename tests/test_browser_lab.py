@@ -54,8 +54,10 @@ def train_from_the_page(page, url: str, lam: float, seed: int) -> list[str]:
     )
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("completed, epoch 3/3").first.wait_for(timeout=120_000)
-    time.sleep(1.5)  # one more redraw of the live panel after the last epoch
-    return titles(page)
+    # the page redraws the finished job once more: wait for that drawing, not a fixed time
+    wanted = {"Latent codes after epoch 3": 1, "Training loss": 1}
+    wanted |= {"Last batch:": 1, "Death times per epoch": 1} if lam else {"λ = 0, a batch of": 1}
+    return wait_for_titles(page, wanted)
 
 
 def one_class_results(run_folder, protocol: str) -> list:
