@@ -137,7 +137,10 @@ def main() -> None:
             "training runs.",
         ) and start(config):
             st.rerun()  # redraw at once with Start disabled
-        if busy and st.button(
+        # one slot either way: when a job ends, the elements below keep their places and the
+        # rerun draws no second "Sweep these settings" beside the stale one
+        another = st.empty()
+        if busy and another.button(
             "Train another",
             disabled=config is None,
             icon=":material/add:",
