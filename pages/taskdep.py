@@ -85,33 +85,33 @@ def show_comparison(result: TaskDepResult) -> None:
             st.caption(report.METRIC_HELP["ratio_fidelity"])
     if cmp["seeds"]:
         n = cmp["seeds"]
-        with right:
+        with right:  # the sentence beside the chart, the table under both (full width)
             st.markdown(
                 f"**Optimal prior vs CVAE**, per seed: held-out I(S;Z) lower in "
                 f"{cmp['mi_lower']}/{n} (mixture bound) and {cmp['mi_classifier_lower']}/{n} "
                 f"(classifier bound); target log-likelihood under its own prior higher in "
                 f"{cmp['ll_higher']}/{cmp['ll_seeds']}."
             )
-            st.dataframe(
-                cmp["per_seed"],
-                hide_index=True,
-                column_config={
-                    "seed": st.column_config.NumberColumn("Seed", format="%d"),
-                    "d_mi_mixture_held_out": st.column_config.NumberColumn(
-                        "Δ I(S;Z), mixture held-out", format="%.3f"
-                    ),
-                    "d_mi_classifier": st.column_config.NumberColumn(
-                        "Δ I(S;Z), classifier", format="%.3f"
-                    ),
-                    "d_ll_target_own_prior": st.column_config.NumberColumn(
-                        "Δ ln p(x) target, own prior", format="%.2f"
-                    ),
-                },
-            )
-            st.caption(
-                "Differences optimal prior − CVAE per seed (nats): negative I(S;Z) and positive "
-                "log-likelihood differences are the paper's claim."
-            )
+        st.dataframe(
+            cmp["per_seed"],
+            hide_index=True,
+            column_config={
+                "seed": st.column_config.NumberColumn("Seed", format="%d"),
+                "d_mi_mixture_held_out": st.column_config.NumberColumn(
+                    "Δ I(S;Z), mixture held-out", format="%.3f"
+                ),
+                "d_mi_classifier": st.column_config.NumberColumn(
+                    "Δ I(S;Z), classifier", format="%.3f"
+                ),
+                "d_ll_target_own_prior": st.column_config.NumberColumn(
+                    "Δ ln p(x) target, own prior", format="%.2f"
+                ),
+            },
+        )
+        st.caption(
+            "Differences optimal prior − CVAE per seed (nats): negative I(S;Z) and positive "
+            "log-likelihood differences are the paper's claim."
+        )
 
 
 def numbers_table(result: TaskDepResult) -> pd.io.formats.style.Styler:
@@ -125,6 +125,12 @@ def numbers_table(result: TaskDepResult) -> pd.io.formats.style.Styler:
 
 def show_result(store: TaskDepStore, exp_id: str, result: TaskDepResult) -> None:
     """Figures side by side, each with a sentence saying what it means."""
+    if not any(result.records.values()):  # stopped (or failed) before any model was scored
+        st.info(
+            f"This experiment ended ({result.status}) before any model was scored: "
+            f"{result.message or 'no numbers to show.'} Press **Start** for a new one."
+        )
+        return
     data = result.data
     st.caption(
         f"{result.config.source} → {result.config.target}: trained on "
@@ -266,7 +272,14 @@ def controls(store: TaskDepStore) -> None:
         "a minute per seed for the built-in synthetic pair, 3–4 minutes per seed for MNIST → "
         "digits on a 2-core CPU."
     )
-    if st.button("Start", type="primary", disabled=config is None, icon=":material/play_arrow:"):
+    shown = st.query_params.get("exp")
+    running = shown is not None and (job := find_job(shown)) is not None and not job.done
+    mine = running and may_control(job.owner)
+    if mine:
+        st.caption("This tab's experiment is running below: stop it or wait to start another.")
+    if st.button(
+        "Start", type="primary", disabled=config is None or mine, icon=":material/play_arrow:"
+    ):
         try:
             _, exp_id = start_taskdep_job(
                 config, root=store.root.parent, owner=owner_id(create=True)

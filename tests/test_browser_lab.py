@@ -56,7 +56,7 @@ def train_from_the_page(page, url: str, lam: float, seed: int) -> list[str]:
     page.get_by_text("completed, epoch 3/3").first.wait_for(timeout=120_000)
     # the page redraws the finished job once more: wait for that drawing, not a fixed time
     wanted = {"Latent codes after epoch 3": 1, "Training loss": 1}
-    wanted |= {"Last batch:": 1, "Death times per epoch": 1} if lam else {"λ = 0, a batch of": 1}
+    wanted |= {"Last batch:": 1, "Death times per epoch": 1} if lam else {"λ = 0 batch:": 1}
     return wait_for_titles(page, wanted)
 
 
@@ -89,7 +89,7 @@ def test_connectivity_lab_end_to_end_in_the_browser(app_server: dict, browser) -
     # λ = 0: no connectivity term; the histogram is of a batch of the fixed codes, no per-epoch
     # statistics (the loss records none)
     live = train_from_the_page(page, url, 0, 701)
-    assert any(t.startswith("λ = 0, a batch of") for t in live), live
+    assert any(t.startswith("λ = 0 batch:") and t.endswith("below η") for t in live), live
     assert "Death times per epoch" not in live, live
 
     ours = {}

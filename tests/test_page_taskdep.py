@@ -100,6 +100,10 @@ def test_start_queues_a_job_that_reports_progress_and_stops(env):
     (exp_id,) = store.ids()
     job = find_job(exp_id)
     assert job is not None
+    job.pause()  # held (not done) while the page is drawn: a queued job starts paused
+    at.run()  # this tab's experiment runs, so Start waits for it
+    assert at.button[0].label == "Start" and at.button[0].disabled
+    job.resume()
     deadline = time.time() + 60
     while time.time() < deadline and not (store.read_progress(exp_id) or {}).get("stages"):
         time.sleep(0.2)
@@ -110,3 +114,24 @@ def test_start_queues_a_job_that_reports_progress_and_stops(env):
     assert progress["status"] in ("stopped", "completed")
     at.run()
     assert not at.exception
+    assert not at.button[0].disabled  # it ended: Start again
+
+
+def test_an_experiment_stopped_before_any_scoring_says_so_instead_of_empty_charts(env):
+    from corel_core.studies.taskdep import TaskDepResult
+
+    cfg = TaskDepConfig()
+    store = TaskDepStore(env)
+    exp_id = store.new_id(cfg.source, cfg.target)
+    stopped = TaskDepResult(
+        config=cfg, records={k: [] for k in cfg.models}, id=exp_id, status="stopped"
+    )
+    stopped.message = "stopped during vae, seed 0."
+    store.save_result(exp_id, stopped.to_dict())
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["exp"] = exp_id
+    at.run()
+    assert not at.exception
+    (info,) = [i.value for i in at.info if "before any model was scored" in i.value]
+    assert "stopped during vae, seed 0." in info
+    assert not at.get("plotly_chart") and not at.table  # no empty charts or tables

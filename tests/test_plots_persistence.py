@@ -124,9 +124,9 @@ def test_death_histogram_carries_deaths_and_reports_share_below_eta():
     assert hist.xbins.start == 0.0 and hist.xbins.end >= max(deaths.max(), 2.0)
     assert hist.xbins.size == pytest.approx(max(deaths.max(), 2.0) / 25)
     share = round(100 * np.mean(deaths < 2.0))
-    assert fig.layout.title.text == f"{share} % of 200 death times below η"
+    assert fig.layout.title.text == f"{share} % of 200 deaths below η"
     named = death_histogram(deaths, eta=2.0, source="Last batch")
-    assert named.layout.title.text == f"Last batch: {share} % of 200 death times below η"
+    assert named.layout.title.text == f"Last batch: {share} % of 200 deaths below η"
     assert _eta_vlines(fig) == [2.0]
     assert any("1 deaths" in a.text for a in fig.layout.annotations)
     json.loads(fig.to_json())

@@ -70,3 +70,19 @@ def test_stage_progress_lists_expected_stages_in_order_and_names_them(tmp_path) 
     assert tracker.snapshot()["message"] == "CVAE: 5/33 epochs and scoring steps"
     assert stage_text("evaluation", 2, 6).endswith("2/6 models done")
     assert stage_text("data", 1, 3) == "Held-out data: 1/3 seeds"
+
+
+def test_a_new_stage_is_written_at_once_while_counts_within_a_stage_are_throttled(tmp_path) -> None:
+    from corel_core.store.experiments import TaskDepStore
+    from corel_core.studies.taskdep.progress import StageProgress
+
+    store = TaskDepStore(tmp_path)
+    exp_id = store.new_id("synthetic", "shifted")
+    tracker = StageProgress(store, exp_id, {}, min_interval=3600.0)
+    tracker("vae", 1, 10)
+    tracker("vae", 2, 10)  # within the interval: not written yet
+    assert store.read_progress(exp_id)["stages"]["vae"] == [1, 10]
+    tracker("evaluation", 0, 3)  # scoring starts: the page must say so now, not after it
+    written = store.read_progress(exp_id)
+    assert written["stages"]["evaluation"] == [0, 3] and written["stages"]["vae"] == [2, 10]
+    assert written["message"].startswith("Scoring on held-out data")

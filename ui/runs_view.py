@@ -46,7 +46,7 @@ def filtered_table(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     ]
     config: dict[str, Any] = {k: st.column_config.Column(names[k]) for k in columns}
     # the run's name stays in view while the wide table scrolls sideways (1024 px)
-    config["label"] = st.column_config.Column(names["label"], pinned=True)
+    config["label"] = st.column_config.Column(names["label"], pinned=True, width="medium")
     for k in ("lambda", "eta", *final_columns(shown)):
         config[k] = st.column_config.NumberColumn(names[k], format="%.4g")
     for k in ("latent", "seed", "epochs"):

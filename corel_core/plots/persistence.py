@@ -228,7 +228,7 @@ def death_histogram(deaths: object, eta: float, bins: int = 30, source: str = ""
     style(
         fig,
         (f"{source}: " if source else "")
-        + f"{below:.0%} of {d.size} death times below η".replace("%", " %"),
+        + f"{below:.0%} of {d.size} deaths below η".replace("%", " %"),
         x_title="death time (distance)",
         y_title="count",
         legend=False,

@@ -49,6 +49,7 @@ class StageProgress:
         self._on_message = on_message
         self._min_interval = min_interval
         self._last_write = 0.0
+        self._last_stage = ""
 
     def expect(self, stages: list[tuple[str, int]]) -> None:
         """List `stages` (name, total) at 0 done, in this order, before any has started."""
@@ -61,11 +62,13 @@ class StageProgress:
         """Record that `stage` has `done` of `total` units finished."""
         message = stage_text(stage, done, total)
         with self._lock:
+            new_stage = str(stage) != self._last_stage  # e.g. "scoring" starts: say so at once
+            self._last_stage = str(stage)
             self._stages[str(stage)] = [int(done), int(total)]
             self._message = message
         if self._on_message is not None:
             self._on_message(message)
-        self._persist(force=done >= total)
+        self._persist(force=done >= total or new_stage)
 
     def finish(self, status: str, message: str = "") -> None:
         """Mark the experiment finished ("completed", "stopped" or "failed") and persist."""
