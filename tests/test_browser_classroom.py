@@ -87,8 +87,13 @@ def test_lambda_20_demo_shows_the_latent_scatter_moving(app_server: dict, browse
 
     assert _wait(scatter_after_an_epoch, 180), titles
     page.get_by_text("completed, epoch 4/4").first.wait_for(timeout=180_000)
-    assert _wait(lambda: any("after epoch 4" in t for t in page.evaluate(PLOT_TITLES_JS)), 30)
-    assert any("Training loss" in t for t in page.evaluate(PLOT_TITLES_JS))
+
+    def finished_panel() -> bool:  # the last redraw draws the codes first, the curves after
+        titles[:] = page.evaluate(PLOT_TITLES_JS)
+        shown = " | ".join(titles)
+        return "after epoch 4" in shown and "Training loss" in shown
+
+    assert _wait(finished_panel, 30), titles
     page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
     _shot(page, app_server, "train-live-1024")
     page.close()

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 CURVE_POINTS_JS = """
 () => {
-  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(p => (((p.layout || {}).title || {}).text || '').includes('Training loss'));
   const size = a => (a && typeof a.length === 'number') ? a.length : 0;  // skip typed-array JSON
   const longest = p => (p.data || []).reduce((n, t) => Math.max(n, size(t.x)), 0);
   const counts = plots.map(longest);

@@ -266,6 +266,11 @@ def test_toy_snapshots_at_the_right_epochs(tmp_path: Path) -> None:
     np.testing.assert_allclose(back.snapshots[5], result.snapshots[5], atol=1e-6)
     assert back.labels is not None and len(back.labels) == len(x)
     views = kde_views(result.run, max_points=600, cv=False)
+    assert views.notes == [f"a random subsample of 600 of {len(x)} codes is used."]
+    everything = kde_views(result.run, max_points=len(x) + 500, cv=False)
+    assert everything.notes == [
+        f"the run has {len(x)} codes (fewer than {len(x) + 500}): all are used."
+    ]
     assert views.projection == "raw" and views.grid[2].shape == (
         len(views.grid[1]),
         len(views.grid[0]),

@@ -63,6 +63,8 @@ def kde_views(
     notes = []
     if len(z) > max_points:
         notes.append(f"a random subsample of {max_points} of {len(z)} codes is used.")
+    elif len(z) < max_points:
+        notes.append(f"the run has {len(z)} codes (fewer than {max_points}): all are used.")
     idx = subsample(len(z), max_points, seed)
     z = z[idx]
     y = None if y is None else y[idx]
