@@ -27,10 +27,10 @@ def taskdep_job(
     store = RunStore(root)
     tstore = TaskDepStore(store.root)
     tracker = StageProgress(tstore, exp_id, cfg.to_dict(), on_message=job_progress.set_message)
-    runs = len(cfg.seeds) * len(cfg.models)
     per_model = (cfg.epochs + 1) * len(cfg.seeds)  # run_taskdep's units: epochs + 1 scoring step
-    tracker.expect([("data", len(cfg.seeds)), *((k, per_model) for k in cfg.models)])
-    tracker.expect([("evaluation", runs)])
+    models = [(k, per_model) for k in cfg.models]
+    scored = ("evaluation", len(cfg.seeds) * len(models))
+    tracker.expect([("data", len(cfg.seeds)), *models, scored])
     tracker.finish("running", "loading data and training the first model.")
     try:
         result = run_taskdep(cfg, store, progress=tracker, control=control, exp_id=exp_id)
