@@ -273,8 +273,8 @@ def controls(store: TaskDepStore) -> None:
         "digits on a 2-core CPU."
     )
     shown = st.query_params.get("exp")
-    running = shown is not None and (job := find_job(shown)) is not None and not job.done
-    mine = running and may_control(job.owner)
+    job = find_job(shown) if shown else None
+    mine = job is not None and not job.done and may_control(job.owner)
     if mine:
         st.caption("This tab's experiment is running below: stop it or wait to start another.")
     if st.button(

@@ -66,14 +66,20 @@ class Recorder:
         self.sets.append(("flush", None))
 
 
+def trained(config: RunConfig, root: Path) -> Recorder:
+    """Run the Train page's job body in this process; what it reported."""
+    progress = Recorder()
+    train_job(None, progress, config, str(root), None)
+    return progress
+
+
 def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_path: Path) -> None:
     config = RunConfig(
         data=DataConfig(name="moons", limit=200),
         model=ModelConfig(kind="mlp", latent_dim=2, hidden=(8,), decoder="gaussian"),
         train=TrainConfig(epochs=3, batch_size=50, device="cpu", seed=1),
     )
-    progress = Recorder()
-    train_job(None, progress, config, str(tmp_path / "runs"), None)
+    progress = trained(config, tmp_path / "runs")
     views = [v for k, v in progress.sets if k == "codes"]
     assert [v["epoch"] for v in views] == [0, 1, 2, 3]
     last = views[-1]
@@ -99,16 +105,14 @@ def test_a_lambda_run_says_it_loads_the_kernels_before_training(tmp_path: Path) 
         loss=LossConfig(lambda_conn=1.0),
         train=TrainConfig(epochs=1, batch_size=50, device="cpu"),
     )
-    progress = Recorder()
-    train_job(None, progress, config, str(tmp_path / "runs"), None)
+    progress = trained(config, tmp_path / "runs")
     messages = [v for k, v in progress.sets if k == "message"]
     kernels = next(i for i, m in enumerate(messages) if "connectivity-loss kernels" in m)
     assert "compiled once" in messages[kernels]
     assert messages[kernels + 1].startswith("training on")
     # its deaths are the loss's, of its last batch (50 codes), not those of the fixed codes
     assert [len(v) for k, v in progress.sets if k == "deaths"] == [49]
-    plain = Recorder()
-    train_job(None, plain, config.replace(loss={"lambda_conn": 0.0}), str(tmp_path / "r2"), None)
+    plain = trained(config.replace(loss={"lambda_conn": 0.0}), tmp_path / "r2")
     assert not any("kernels" in v for k, v in plain.sets if k == "message")
 
 
@@ -123,8 +127,7 @@ def test_a_lambda_zero_run_reports_the_death_times_of_a_batch_of_its_codes(tmp_p
         model=ModelConfig(kind="mlp", latent_dim=3, hidden=(8,), decoder="gaussian"),
         train=TrainConfig(epochs=2, batch_size=40, device="cpu", seed=2),
     )
-    progress = Recorder()
-    train_job(None, progress, config, str(tmp_path / "runs"), None)
+    progress = trained(config, tmp_path / "runs")
     deaths = [v for k, v in progress.sets if k == "deaths"]
     assert len(deaths) == 3  # before training and after each epoch
     store = RunStore(tmp_path / "runs")

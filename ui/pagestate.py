@@ -114,18 +114,16 @@ def restore(params: Sequence[Param]) -> list[str]:
 
     Returns sentences about linked values that were ignored (show them with st.warning).
     """
-    first = not any(p.key in st.session_state for p in params)
     missing = [p for p in params if p.key not in st.session_state]
     if not missing:
         return []  # the widgets keep what the person chose
     linked, notes = values_from_params(params, st.query_params.to_dict())
-    # Later renders fill only what is missing: Streamlit drops the state of a widget that one
-    # render did not draw (the interpolation steps while no endpoints are chosen), and a widget
-    # drawn again without state would start at its minimum, not at the default.
+    # Later renders fill only what is missing: Streamlit drops the state of widgets a render did
+    # not draw (another page's), and one drawn again without state starts at its minimum.
     for p in missing:
         default = p.default() if callable(p.default) else p.default
         st.session_state[p.key] = linked.get(p.key, default)
-    return notes if first else []
+    return notes if len(missing) == len(params) else []
 
 
 def publish(params: Sequence[Param]) -> None:

@@ -138,8 +138,8 @@ def _figures(snap: dict[str, Any], log_y: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {"live.loss": loss}
     deaths = snap.get("deaths")
     if deaths:
-        eta = float((snap.get("config") or {}).get("loss", {}).get("eta", 1.0))
-        lam = float((snap.get("config") or {}).get("loss", {}).get("lambda_conn", 0.0))
+        loss_cfg = (snap.get("config") or {}).get("loss", {})
+        eta, lam = float(loss_cfg.get("eta", 1.0)), float(loss_cfg.get("lambda_conn", 0.0))
         # λ = 0: the worker measured a batch of the fixed codes (corel_core.training.live_codes)
         source = "Last batch" if lam else "λ = 0 batch"  # short: a 390 px column at 1024
         figures["live.deaths"] = plots.death_histogram(deaths, eta, source=source)

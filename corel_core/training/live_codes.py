@@ -43,7 +43,6 @@ class CodesCallback(Callback):
         self.task: np.ndarray | None = None
         self.labels: np.ndarray | None = None
         self.model: Autoencoder | None = None
-        self.codes = np.empty((0, 0), dtype=np.float32)  # the latest epoch's codes
 
     def bind(self, dataset: Dataset, model: Autoencoder, seed: int) -> None:
         """Choose the samples once the data is loaded (the same ones every epoch)."""
@@ -53,12 +52,8 @@ class CodesCallback(Callback):
         self.labels = None if dataset.y is None else np.asarray(dataset.y)[index]
         self.model = model
 
-    def snapshot(self, epoch: int) -> dict[str, Any] | None:
-        """The view after `epoch` completed epochs (None before `bind`)."""
-        if self.model is None or self.x is None:
-            return None
-        codes = encode_all(self.model, self.x, self.task)["z"]
-        self.codes = codes  # (n, latent) as encoded: for the death times, not sent
+    def view(self, codes: np.ndarray, epoch: int) -> dict[str, Any]:
+        """The 2-D view of `codes` (n, latent), the fixed samples' codes after `epoch` epochs."""
         coords, axes = project_2d(codes)
         return {
             "coords": coords.astype(np.float32),
@@ -68,14 +63,14 @@ class CodesCallback(Callback):
         }
 
     def _publish(self, epoch: int, trainer: Trainer) -> None:
-        view = self.snapshot(epoch)
-        if view is None:
+        if self.model is None or self.x is None:  # not bound yet
             return
-        self.progress.set("codes", view)
+        codes = encode_all(self.model, self.x, self.task)["z"]
+        self.progress.set("codes", self.view(codes, epoch))
         loss = getattr(trainer.objective, "loss", None)
         if loss is not None and not loss.lambda_conn:  # λ > 0: the loss reports its own batch
-            b = max(2, min(int(trainer.train.batch_size), len(self.codes)))
-            deaths = vr0_persistence(torch.from_numpy(self.codes[:b]), loss.metric).deaths
+            b = max(2, min(int(trainer.train.batch_size), len(codes)))
+            deaths = vr0_persistence(torch.from_numpy(codes[:b]), loss.metric).deaths
             self.progress.set("deaths", [float(d) for d in deaths])
 
     def on_train_start(self, trainer: Trainer) -> None:

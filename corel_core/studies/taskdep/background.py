@@ -13,7 +13,7 @@ from corel_core.jobs import Job, JobControl, JobPool, default_pool
 from corel_core.store import RunStore
 from corel_core.store.experiments import TaskDepStore
 from corel_core.studies.taskdep.config import TaskDepConfig
-from corel_core.studies.taskdep.experiment import run_taskdep
+from corel_core.studies.taskdep.experiment import progress_stages, run_taskdep
 from corel_core.studies.taskdep.progress import StageProgress
 from corel_core.studies.taskdep.result import TaskDepResult
 
@@ -27,10 +27,7 @@ def taskdep_job(
     store = RunStore(root)
     tstore = TaskDepStore(store.root)
     tracker = StageProgress(tstore, exp_id, cfg.to_dict(), on_message=job_progress.set_message)
-    per_model = (cfg.epochs + 1) * len(cfg.seeds)  # run_taskdep's units: epochs + 1 scoring step
-    models = [(k, per_model) for k in cfg.models]
-    scored = ("evaluation", len(cfg.seeds) * len(models))
-    tracker.expect([("data", len(cfg.seeds)), *models, scored])
+    tracker.expect(progress_stages(cfg))  # every bar from the start, in order
     tracker.finish("running", "loading data and training the first model.")
     try:
         result = run_taskdep(cfg, store, progress=tracker, control=control, exp_id=exp_id)

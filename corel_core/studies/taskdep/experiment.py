@@ -69,6 +69,7 @@ __all__ = [
     "TaskDepResult",
     "evaluate_model",
     "held_out_data",
+    "progress_stages",
     "run_taskdep",
 ]
 HELD_OUT_SEED_OFFSET = 1000  # the held-out target pool is drawn with seed + this
@@ -259,6 +260,18 @@ def evaluate_model(
     return rec, ho["z"]
 
 
+def progress_stages(cfg: TaskDepConfig) -> list[tuple[str, int]]:
+    """The stages `run_taskdep` reports, in order, with their totals: "data" (seeds), each model
+    kind (epochs + 1 scoring step per seed), "evaluation" (models scored)."""
+    per_model = (cfg.epochs + 1) * len(cfg.seeds)
+    n_scored = len(cfg.seeds) * len(cfg.models)
+    return [
+        ("data", len(cfg.seeds)),
+        *((k, per_model) for k in cfg.models),
+        ("evaluation", n_scored),
+    ]
+
+
 def run_taskdep(
     cfg: TaskDepConfig,
     store: RunStore | None = None,
@@ -284,7 +297,8 @@ def run_taskdep(
     start = time.perf_counter()
     result = TaskDepResult(config=cfg, records={k: [] for k in cfg.models}, id=exp_id)
     per_seed = cfg.epochs + 1
-    total = per_seed * len(cfg.seeds)
+    totals = dict(progress_stages(cfg))
+    total, n_scored = totals[cfg.models[0]], totals["evaluation"]
     first_codes: dict[str, np.ndarray] = {}
     first_task: np.ndarray | None = None
     for i, seed in enumerate(cfg.seeds):
@@ -323,7 +337,7 @@ def run_taskdep(
                 held = held_out_data(cfg, train, seed)
                 report("data", i + 1, len(cfg.seeds))
             scored = sum(len(v) for v in result.records.values())
-            report("evaluation", scored, len(cfg.seeds) * len(cfg.models))  # says what runs now
+            report("evaluation", scored, n_scored)  # says what runs now
             t1 = time.perf_counter()
             try:
                 rec, codes = evaluate_model(
@@ -340,7 +354,7 @@ def run_taskdep(
                 eval_seconds=time.perf_counter() - t1,
             )
             result.records[kind].append(rec)
-            report("evaluation", scored + 1, len(cfg.seeds) * len(cfg.models))
+            report("evaluation", scored + 1, n_scored)
             if i == 0:
                 first_codes[kind], first_task = codes, held.task
                 result.data = {
