@@ -18,7 +18,7 @@ from torch import nn
 
 from corel_core.config import RunConfig
 from corel_core.store import RunError, RunStore, validate_run_id
-from corel_core.store.files import write_json
+from corel_core.store.files import created_order, now_iso, write_json
 from corel_core.training import Trainer
 from corel_core.training.recording import RunRecorder
 
@@ -65,6 +65,24 @@ def test_create_list_get_delete_round_trip(runs_dir):
     assert not first.path.exists() and [s.id for s in store.list()] == [second.id]
     with pytest.raises(RunError, match="no run"):
         store.get(first.id)
+
+
+def test_runs_made_back_to_back_list_newest_first(runs_dir):
+    # CI once made two runs in the same millisecond and listed them in directory order
+    store = RunStore()
+    made = [store.create(small_config(), name=f"r{i}").id for i in range(30)]
+    assert [s.id for s in store.list()] == made[::-1]
+    stamps = [now_iso() for _ in range(1000)]
+    assert all(a < b for a, b in zip(stamps, stamps[1:]))
+
+
+def test_created_order_reads_stamps_of_any_precision():
+    old = "2026-11-30T16:32:38.123+00:00"  # runs made before stamps had microseconds
+    assert created_order(old) < created_order("2026-11-30T16:32:38.123001+00:00")
+    assert created_order("2026-11-30T16:32:38.124+00:00") > created_order(
+        "2026-11-30T16:32:38.123999+00:00"
+    )
+    assert created_order("garbage") < created_order(old)
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,38 @@ import json
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 
+_last_stamp = datetime.min.replace(tzinfo=timezone.utc)
+_stamp_lock = threading.Lock()
+
+
 def now_iso() -> str:
-    """The current UTC time as an ISO-8601 string with milliseconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """The current UTC time as an ISO-8601 string with microseconds.
+
+    Strictly increasing within a process (a call in the same microsecond as the previous one gets
+    one microsecond more), so two runs created back to back always list in creation order.
+    """
+    global _last_stamp
+    with _stamp_lock:
+        _last_stamp = max(datetime.now(timezone.utc), _last_stamp + timedelta(microseconds=1))
+        return _last_stamp.isoformat(timespec="microseconds")
+
+
+def created_order(stamp: Any) -> datetime:
+    """A sort key for an ISO-8601 time stamp of any precision; unparsable stamps sort first."""
+    try:
+        then = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return then if then.tzinfo is not None else then.replace(tzinfo=timezone.utc)
 
 
 def age_seconds(stamp: Any) -> float:

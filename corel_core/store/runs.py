@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from corel_core.config import RunConfig
-from corel_core.store.files import now_iso, write_json
+from corel_core.store.files import created_order, now_iso, write_json
 from corel_core.store.ids import child_ids, new_folder, slugify
 from corel_core.store.run import ACTIVE, Run, RunError, RunSummary, validate_run_id
 
@@ -81,8 +81,8 @@ class RunStore:
     def list(self) -> list[RunSummary]:
         """Summaries of all runs, newest first; never raises for a broken folder."""
         rows = [Run(self.root / run_id).summary() for run_id in self.ids()]
-        # the id starts with the creation second; `created` (ms) orders runs within one second
-        return sorted(rows, key=lambda r: (r.id[:15], r.created), reverse=True)
+        # the id starts with the creation second; `created` orders runs within one second
+        return sorted(rows, key=lambda r: (r.id[:15], created_order(r.created)), reverse=True)
 
     def delete(self, run_id: str, force: bool = False) -> None:
         """Remove a run folder; refuses a run still being trained unless force=True."""
