@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -73,7 +74,7 @@ def test_runs_made_back_to_back_list_newest_first(runs_dir):
     made = [store.create(small_config(), name=f"r{i}").id for i in range(30)]
     assert [s.id for s in store.list()] == made[::-1]
     stamps = [now_iso() for _ in range(1000)]
-    assert all(a < b for a, b in zip(stamps, stamps[1:]))
+    assert all(a < b for a, b in itertools.pairwise(stamps))
 
 
 def test_created_order_reads_stamps_of_any_precision():

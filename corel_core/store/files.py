@@ -18,7 +18,6 @@ from typing import IO, Any
 
 import numpy as np
 
-
 _last_stamp = datetime.min.replace(tzinfo=timezone.utc)
 _stamp_lock = threading.Lock()
 
