@@ -73,25 +73,34 @@ def trained(config: RunConfig, root: Path) -> Recorder:
     return progress
 
 
-def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_path: Path) -> None:
-    config = RunConfig(
+def moons_config(latent_dim: int, epochs: int, batch_size: int, **train: Any) -> RunConfig:
+    """A small MLP autoencoder on 200 moons samples."""
+    return RunConfig(
         data=DataConfig(name="moons", limit=200),
-        model=ModelConfig(kind="mlp", latent_dim=2, hidden=(8,), decoder="gaussian"),
-        train=TrainConfig(epochs=3, batch_size=50, device="cpu", seed=1),
+        model=ModelConfig(kind="mlp", latent_dim=latent_dim, hidden=(8,), decoder="gaussian"),
+        train=TrainConfig(epochs=epochs, batch_size=batch_size, device="cpu", **train),
     )
-    progress = trained(config, tmp_path / "runs")
+
+
+def saved_codes(root: Path, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The codes and labels the only run under `root` saved for the samples `rows`."""
+    store = RunStore(root)
+    latents = store.get(store.ids()[0]).load_latents()
+    where = {int(i): k for k, i in enumerate(latents["index"])}
+    picked = [where[int(i)] for i in rows]
+    return latents["z"][picked], latents["y"][picked]
+
+
+def test_a_training_job_publishes_the_codes_before_and_after_every_epoch(tmp_path: Path) -> None:
+    progress = trained(moons_config(2, epochs=3, batch_size=50, seed=1), tmp_path / "runs")
     views = [v for k, v in progress.sets if k == "codes"]
     assert [v["epoch"] for v in views] == [0, 1, 2, 3]
     last = views[-1]
     assert last["coords"].shape == (200, 2) and last["axes"] == ["z₁", "z₂"]
     # oracle: the codes the finished run saved with its final model, for the same samples
-    run = RunStore(tmp_path / "runs").get(RunStore(tmp_path / "runs").ids()[0])
-    latents = run.load_latents()
-    rows = subsample_indices(200, 500, 1)
-    where = {int(i): k for k, i in enumerate(latents["index"])}
-    saved = latents["z"][[where[int(i)] for i in rows]]
+    saved, labels = saved_codes(tmp_path / "runs", subsample_indices(200, 500, 1))
     np.testing.assert_allclose(last["coords"], saved, rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(last["labels"], latents["y"][[where[int(i)] for i in rows]])
+    np.testing.assert_array_equal(last["labels"], labels)
     assert not np.allclose(views[0]["coords"], last["coords"])  # it moved while training
     # the run id is written out at once, before the first view of the codes
     keys = [k for k, _ in progress.sets]
@@ -122,18 +131,10 @@ def test_a_lambda_zero_run_reports_the_death_times_of_a_batch_of_its_codes(tmp_p
     from scipy.sparse.csgraph import minimum_spanning_tree
     from scipy.spatial.distance import cdist
 
-    config = RunConfig(
-        data=DataConfig(name="moons", limit=200),
-        model=ModelConfig(kind="mlp", latent_dim=3, hidden=(8,), decoder="gaussian"),
-        train=TrainConfig(epochs=2, batch_size=40, device="cpu", seed=2),
-    )
-    progress = trained(config, tmp_path / "runs")
+    progress = trained(moons_config(3, epochs=2, batch_size=40, seed=2), tmp_path / "runs")
     deaths = [v for k, v in progress.sets if k == "deaths"]
     assert len(deaths) == 3  # before training and after each epoch
-    store = RunStore(tmp_path / "runs")
-    latents = store.get(store.ids()[0]).load_latents()
-    where = {int(i): k for k, i in enumerate(latents["index"])}
-    batch = latents["z"][[where[int(i)] for i in subsample_indices(200, 500, 2)[:40]]]
+    batch, _ = saved_codes(tmp_path / "runs", subsample_indices(200, 500, 2)[:40])
     mst = minimum_spanning_tree(cdist(batch, batch, "cityblock")).toarray()  # l1, as the loss
     expected = np.sort(mst[mst > 0])
     assert len(deaths[-1]) == 39

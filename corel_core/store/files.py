@@ -18,7 +18,8 @@ from typing import IO, Any
 
 import numpy as np
 
-_last_stamp = datetime.min.replace(tzinfo=timezone.utc)
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_last_stamp = _EARLIEST
 _stamp_lock = threading.Lock()
 
 
@@ -34,24 +35,24 @@ def now_iso() -> str:
         return _last_stamp.isoformat(timespec="microseconds")
 
 
-def created_order(stamp: Any) -> datetime:
-    """A sort key for an ISO-8601 time stamp of any precision; unparsable stamps sort first."""
+def _parse_stamp(stamp: Any) -> datetime | None:
+    """An ISO-8601 time stamp of any precision as an aware datetime (UTC when it names no zone)."""
     try:
         then = datetime.fromisoformat(str(stamp))
     except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return None
     return then if then.tzinfo is not None else then.replace(tzinfo=timezone.utc)
+
+
+def created_order(stamp: Any) -> datetime:
+    """A sort key for an ISO-8601 time stamp of any precision; unparsable stamps sort first."""
+    return _parse_stamp(stamp) or _EARLIEST
 
 
 def age_seconds(stamp: Any) -> float:
     """Seconds since an ISO-8601 time stamp (inf when it cannot be parsed)."""
-    try:
-        then = datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return math.inf
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - then).total_seconds()
+    then = _parse_stamp(stamp)
+    return math.inf if then is None else (datetime.now(timezone.utc) - then).total_seconds()
 
 
 def process_start(pid: int) -> str | None:
