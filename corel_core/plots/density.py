@@ -138,7 +138,7 @@ def roc_curves(
         )
     style(fig, title, x_title="false positive rate", y_title="true positive rate", height=450)
     fig.update_xaxes(range=[0, 1], constrain="domain")
-    fig.update_yaxes(range=[0, 1.02], scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(range=[0, 1.02], scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_layout(legend={"orientation": "v", "x": 0.98, "y": 0.02, "yanchor": "bottom"})
     return fig
 

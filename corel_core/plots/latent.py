@@ -334,8 +334,8 @@ def density_map(
             )
         )
     style(fig, title, x_title="z₁", y_title="z₂", height=450, legend=False)
-    fig.update_xaxes(range=[xs.min(), xs.max()])
-    fig.update_yaxes(range=[ys.min(), ys.max()], scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(range=[xs.min(), xs.max()], constrain="domain")  # 1:1 by a smaller plot area
+    fig.update_yaxes(range=[ys.min(), ys.max()], scaleanchor="x", scaleratio=1, constrain="domain")
     return fig
 
 

@@ -194,8 +194,10 @@ def persistence_diagram(
     if eta is not None:
         add_eta_hline(fig, eta)
     style(fig, title, x_title="birth (distance)", y_title="death (distance)", height=450)
-    fig.update_xaxes(range=[lo, cap * 1.05])
-    fig.update_yaxes(range=[lo, cap * 1.05], scaleanchor="x", scaleratio=1)
+    # 1:1 aspect by shrinking the plot area (constrain="domain"): stretching an axis instead had
+    # drawn birth or death below 0 in narrow or wide panels
+    fig.update_xaxes(range=[lo, cap * 1.05], constrain="domain")
+    fig.update_yaxes(range=[lo, cap * 1.05], scaleanchor="x", scaleratio=1, constrain="domain")
     if dropped:
         add_note(fig, dropped_note(dropped, "points"))
     return fig
