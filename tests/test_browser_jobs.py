@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from corel_core.store import RunStore
-from tests.test_browser_lab import type_into
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +60,11 @@ def healthy(url: str) -> bool:
 def pick_run(page, seed: int, run_id: str) -> None:
     """Choose the run named jobs-test-<seed> in the Runs page's run picker (labels start with
     the run's name) and wait until the page shows that run (its id)."""
-    type_into(page, "Run", f"jobs-test-{seed}")
+    name = f"jobs-test-{seed}"
+    box = page.get_by_role("combobox", name="Run", exact=True)
+    box.click()
+    box.fill(name)
+    page.get_by_role("option").filter(has_text=name).first.wait_for()
     page.keyboard.press("Enter")  # the one matching option (a click may land off-screen)
     page.get_by_text(run_id).first.wait_for()
 

@@ -66,28 +66,12 @@ def one_class_results(run_folder, protocol: str) -> list:
     return [p for p in found if json.loads(p.read_text()).get("protocol") == protocol]
 
 
-def type_into(page, label: str, text: str):
-    """Type `text` into the Streamlit select box / multiselect (a combobox) named `label` and
-    wait for a matching option; the options' locator.
-
-    Focus first leaves whatever has it. After a page change through the sidebar, the link keeps
-    the focus, and the select box's list hands it back to the link as it opens (react-aria's
-    focus restore); about one time in seven on a busy machine the box then reset the typed text
-    to its chosen value and closed the list (seen in CI, reproduced in a loop: 6 of 42 without
-    this, 0 of 16 with it).
-    """
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(text)
-    options = page.get_by_role("option").filter(has_text=text)
-    options.first.wait_for()
-    return options
-
-
 def pick_option(page, label: str, option: str) -> None:
     """Type into a Streamlit select box / multiselect (a combobox) and click the matching option."""
-    type_into(page, label, option).first.click()
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option").filter(has_text=option).first.click()
     page.keyboard.press("Escape")  # close the list (an open list hides the page from roles)
 
 
