@@ -104,6 +104,7 @@ def test_persistence_diagram_points_diagonal_infinity_and_hover():
     cap = np.asarray(h0.y)[inf]
     assert np.all(cap > finite_vals.max()) and np.all(cap == cap[0])
     assert np.array(h0.marker.symbol)[inf].tolist() == ["triangle-up"]
+    assert h0.cliponaxis is False and h1.cliponaxis is False  # H0 at birth 0 drawn whole
     inf_label = next(a for a in fig.layout.annotations if a.text.startswith("∞"))
     assert inf_label.x == 1 and inf_label.xanchor == "left"  # right of the plot, not on a tick
     assert fig.layout.margin.r >= 14 + 7 * len(inf_label.text)  # room for it

@@ -180,6 +180,7 @@ def persistence_diagram(
                 customdata=np.column_stack([d[:, 0], d[:, 1], pers]),
                 hovertext=hover,
                 hoverinfo="text",
+                cliponaxis=False,  # H0 is born at 0, on the axis: whole markers, not half
             )
         )
     if any_inf:
